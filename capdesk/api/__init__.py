@@ -1,0 +1,1 @@
+"""Capillary API client: clusters, auth, identifiers, typed results and errors. No Qt here."""
