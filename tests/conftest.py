@@ -1,0 +1,58 @@
+"""Shared fixtures: isolated user dirs, an in-memory keyring, the training simulator.
+
+Qt runs offscreen (set here, before any Qt import), user files go to a temporary
+CAPDESK_HOME, and the machine policy folder is a temporary folder too, so tests
+never touch the real profile or /etc.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_API", "pyside6")
+
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import keyring  # noqa: E402
+import pytest  # noqa: E402
+
+from tests.memory_keyring import MemoryKeyring  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own CAPDESK_HOME and machine config dir."""
+    home = tmp_path / "capdesk-home"
+    machine = tmp_path / "machine-config"
+    machine.mkdir()
+    monkeypatch.setenv("CAPDESK_HOME", str(home))
+    monkeypatch.setenv("CAPDESK_MACHINE_CONFIG", str(machine))
+    for name in (
+        "CAPDESK_USERNAME",
+        "CAPDESK_PASSWORD",
+        "CAPDESK_OAUTH_KEY",
+        "CAPDESK_OAUTH_SECRET",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return home
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """The process-wide keyring is an in-memory one for every test."""
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def simulator():
+    """A training simulator on a random loopback port, stopped after the test."""
+    from capdesk.simulator import TrainingSimulator
+
+    with TrainingSimulator() as sim:
+        yield sim
