@@ -56,3 +56,20 @@ def simulator():
 
     with TrainingSimulator() as sim:
         yield sim
+
+
+@pytest.fixture
+def async_loop(qapp):
+    """A qasync loop marked as running, so qtbot's event processing drives asyncio tasks."""
+    import asyncio
+
+    import qasync
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    for task in asyncio.all_tasks(loop):
+        task.cancel()
+    qapp.processEvents()
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
