@@ -1,0 +1,131 @@
+"""Start the window: QApplication, the qasync loop, settings, services, MainWindow.
+
+``main(argv)`` is the automation surface (tests and support tools rely on it):
+it reuses a QApplication that already exists and returns the exit code instead of
+calling ``sys.exit``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+os.environ.setdefault("QT_API", "pyside6")
+
+import qasync
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from capdesk import APP_NAME, __version__
+from capdesk.api.clusters import TRAINING, Cluster, load_clusters, resolve_cluster
+from capdesk.api.errors import CapdeskError
+from capdesk.logs import setup_logging
+from capdesk.paths import default_paths, program_dir
+from capdesk.services import DeskService
+from capdesk.settings import Settings
+from capdesk.store.credentials import CredentialStore
+from capdesk.store.history import CardHistory
+from capdesk.store.policy import load_policy
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="capdesk",
+        description="Fetch a customer's OTP and generate card numbers. "
+        "Without arguments the window opens; see 'capdesk otp --help' etc. for the command line.",
+    )
+    parser.add_argument(
+        "--cluster", metavar="NAME", help="open on this cluster (see 'capdesk clusters')"
+    )
+    parser.add_argument("--kiosk", action="store_true", help="full screen, locked down")
+    parser.add_argument(
+        "--smoke-test",
+        action="store_true",
+        help="open on the training cluster, fetch an OTP and generate a card number, then exit",
+    )
+    parser.add_argument("--version", action="version", version=f"capdesk {__version__}")
+    return parser
+
+
+def _initial_cluster(
+    requested: str | None, settings: Settings, clusters: dict[str, Cluster]
+) -> Cluster:
+    """--cluster wins, then the machine policy (cluster or base URL), then the last used."""
+    policy_values = settings.policy.values
+    if requested:
+        return resolve_cluster(requested, None, clusters)
+    if "base_url" in policy_values:
+        return resolve_cluster(None, policy_values["base_url"], clusters)
+    return clusters.get(settings.last_cluster, TRAINING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
+    paths = default_paths().ensure()
+    setup_logging(paths.log_file)
+    policy = load_policy(paths)
+    for problem in policy.problems:
+        log.warning("Machine policy: %s", problem)
+
+    app = QApplication.instance() or QApplication([APP_NAME])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    icon = program_dir() / "resources" / "capdesk.png"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+
+    settings = Settings(paths, policy)
+    clusters = load_clusters(paths.cluster_files())
+    try:
+        cluster = (
+            TRAINING if args.smoke_test else _initial_cluster(args.cluster, settings, clusters)
+        )
+    except CapdeskError as error:
+        print(error.sentence, file=sys.stderr)
+        return error.exit_code
+
+    history = CardHistory(paths.history_file)
+    service = DeskService(
+        settings=settings,
+        credential_store=CredentialStore(),
+        history=history,
+        clusters=clusters,
+        initial_cluster=cluster,
+    )
+
+    from capdesk.ui.main_window import MainWindow  # widgets only once Qt is up
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow(service)
+    finished: asyncio.Future[int] = loop.create_future()
+    window.closed.connect(lambda: finished.done() or finished.set_result(0))
+    window.show()
+
+    smoke_task: asyncio.Task[int] | None = None
+    if args.smoke_test:
+        from capdesk.smoke import run_smoke_test
+
+        async def smoke() -> int:
+            try:
+                return await run_smoke_test(window, lambda line: print(line, flush=True))
+            finally:
+                window.close()
+
+        smoke_task = loop.create_task(smoke())  # referenced until the loop ends
+    try:
+        code = loop.run_until_complete(finished)
+        if smoke_task is not None:
+            code = loop.run_until_complete(smoke_task)
+    finally:
+        loop.run_until_complete(service.close())
+        history.close()
+        asyncio.set_event_loop(None)
+        loop.close()
+    log.info("capdesk window closed (exit %s)", code)
+    return code
