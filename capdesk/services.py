@@ -31,7 +31,7 @@ from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.executor import DaemonThreadExecutor
 from capdesk.settings import Settings
 from capdesk.simulator import TrainingSimulator
-from capdesk.simulator.demo_data import TRAINING_PASSWORD, TRAINING_TILL
+from capdesk.simulator.demo_data import TILL as TRAINING_TILL
 from capdesk.store.credentials import CredentialStore
 from capdesk.store.history import CardHistory, HistoryEntry
 
@@ -109,7 +109,7 @@ class DeskService:
     def stored_credentials(self, cluster: Cluster) -> Credentials | None:
         """Training uses its demo till; other clusters read the OS keyring."""
         if cluster.training:
-            return BasicCredentials.from_password(TRAINING_TILL, TRAINING_PASSWORD)
+            return BasicCredentials.from_password(TRAINING_TILL.username, TRAINING_TILL.password)
         return self.credential_store.load(cluster.key)
 
     def signed_in_as(self, cluster: Cluster) -> str | None:

@@ -15,10 +15,10 @@ from typing import Any
 from PySide6.QtCore import SignalInstance
 
 from capdesk.api.errors import CapdeskError
-from capdesk.simulator.demo_data import DEMO_MOBILE
 from capdesk.ui.main_window import MainWindow
 
 STEP_TIMEOUT_S = 20.0
+DEMO_MOBILE = "919876543210"  # Asha Rao, the training cluster's first demo customer
 
 
 async def _after_click(

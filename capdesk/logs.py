@@ -1,0 +1,176 @@
+"""Logging to a rotating file, with every record scrubbed of secrets.
+
+Support asks for the log (request ids, statuses, what failed), so it must be safe to
+send: a :class:`RedactingFilter` sits on the handlers, not on loggers, because
+handler filters see every record that reaches them, including records propagated
+from library loggers (urllib3, requests). The filter rewrites the record in place:
+the formatted message, the exception text and the stack text are scrubbed, and the
+raw ``args``/``exc_info`` are dropped so no later formatter can re-render them.
+
+What is scrubbed:
+
+* every value passed to :func:`register_secret` (credentials, tokens, OTP codes), also
+  in its ``repr``/JSON-escaped spelling;
+* ``Authorization``, ``X-CAP-API-OAUTH-TOKEN``, ``CAP-API-ACCESS-TOKEN`` header values;
+* ``password``/``secret``/``token``/``accessToken``-like keys with ``=`` or ``:``, in
+  plain text, query strings, Python reprs and JSON;
+* string values of ``"code"`` and ``"key"`` JSON fields (the OTP and the OAuth key).
+  Numeric ``"code": 9001`` error codes stay, and so do request ids.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+__all__ = ["MASK", "RedactingFilter", "redact", "register_secret", "setup_logging"]
+
+MASK = "***"
+MAX_BYTES = 1024 * 1024
+BACKUP_COUNT = 5
+MIN_SECRET_LENGTH = 4
+_HANDLER_NAME = "capdesk-file"
+_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
+
+# --- registered secrets --------------------------------------------------------------
+
+_secrets_lock = threading.Lock()
+_secrets: set[str] = set()
+_secrets_pattern: re.Pattern[str] | None = None  # rebuilt on change, read lock-free
+
+
+def register_secret(value: str | None) -> None:
+    """Scrub ``value`` from every later log record. Thread-safe.
+
+    Values shorter than 4 characters are ignored: masking "1" or "ab" everywhere would
+    wreck the log and protect nothing.
+    """
+    global _secrets_pattern
+    if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
+        return
+    spellings = {value, repr(value)[1:-1], json.dumps(value)[1:-1]}
+    spellings = {s for s in spellings if len(s) >= MIN_SECRET_LENGTH}
+    with _secrets_lock:
+        if spellings <= _secrets:
+            return
+        _secrets.update(spellings)
+        ordered = sorted(_secrets, key=len, reverse=True)  # longest first: no partial leaks
+        _secrets_pattern = re.compile("|".join(re.escape(s) for s in ordered))
+
+
+# --- patterns ------------------------------------------------------------------------
+
+_VALUE = r"""
+    (?P<value>
+        "(?:[^"\\\n]|\\.)*"                      # "double quoted"
+      | '(?:[^'\\\n]|\\.)*'                      # 'single quoted'
+      | \\"(?:(?!\\").)*\\"                      # \"escaped inside JSON\"
+      | (?:(?:basic|bearer|digest|oauth|token)[ \t]+)?   # an auth scheme, then
+        [^\s,;&}\])'"<>]+                        # an unquoted value
+    )
+"""
+
+# Keys that hold secrets wherever they appear: headers, query strings, reprs, JSON.
+_SECRET_PAIR = re.compile(
+    r"""
+    (?P<key>
+        (?:\\?["'])?
+        (?<![\w.-])[\w.-]{0,40}(?:password|passwd|secret|token|authorization)[\w.-]{0,40}
+        (?:\\?["'])?
+    )
+    (?P<sep>[ \t]*[:=][ \t]*)
+    """
+    + _VALUE,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# Keys too common in prose to mask unquoted ("status code: 200"): only quoted
+# string values are masked, so numeric error codes stay readable.
+_QUOTED_FIELD = re.compile(
+    r"""
+    (?P<key>\\?["'](?:code|key|otp|api_?key|client_?key)\\?["'])
+    (?P<sep>[ \t]*:[ \t]*)
+    (?P<value>"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|\\"(?:(?!\\").)*\\")
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def _mask_value(match: re.Match[str]) -> str:
+    value = match.group("value")
+    for quote in ('\\"', '"', "'"):
+        if len(value) >= 2 * len(quote) and value.startswith(quote) and value.endswith(quote):
+            return f"{match.group('key')}{match.group('sep')}{quote}{MASK}{quote}"
+    return f"{match.group('key')}{match.group('sep')}{MASK}"
+
+
+def redact(text: str) -> str:
+    """``text`` with every known kind of secret replaced by ``***``."""
+    if not text:
+        return text
+    pattern = _secrets_pattern
+    if pattern is not None:
+        text = pattern.sub(MASK, text)
+    text = _SECRET_PAIR.sub(_mask_value, text)
+    return _QUOTED_FIELD.sub(_mask_value, text)
+
+
+# --- the filter ----------------------------------------------------------------------
+
+_exception_formatter = logging.Formatter()
+
+
+class RedactingFilter(logging.Filter):
+    """Scrubs each record in place; never drops one. Attach it to every handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not hide the record, nor raise
+            message = f"{record.msg!s} {record.args!r}"
+        record.msg = redact(message)
+        record.args = None
+        if record.exc_info:
+            if not record.exc_text:
+                record.exc_text = _exception_formatter.formatException(record.exc_info)
+            record.exc_info = None  # formatters reuse exc_text; the raw exception goes
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def _ensure_filter(handler: logging.Handler) -> None:
+    if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+        handler.addFilter(RedactingFilter())
+
+
+def setup_logging(log_file: Path, level: int = logging.INFO) -> None:
+    """Log to ``log_file`` (1 MiB, 5 backups, UTF-8) through the redacting filter.
+
+    Idempotent: a second call replaces capdesk's file handler instead of adding one.
+    Handlers already on the root logger get the filter too, so a console handler set
+    up earlier cannot print a secret either.
+    """
+    log_file = Path(log_file)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler.get_name() == _HANDLER_NAME:
+            root.removeHandler(handler)
+            handler.close()
+    handler = RotatingFileHandler(
+        log_file, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8", delay=True
+    )
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(logging.Formatter(_FORMAT))
+    root.addHandler(handler)
+    for existing in root.handlers:
+        _ensure_filter(existing)
+    root.setLevel(level)
+    logging.captureWarnings(True)

@@ -1,0 +1,244 @@
+"""The user's settings (an INI file via QSettings) under the machine policy.
+
+Which value wins, per setting:
+
+1. a value the policy *locks* (staff may not change it; setting it raises
+   :class:`SettingLocked`); a locked key the policy does not set is held at the
+   built-in default;
+2. the user's own value from ``settings.ini``;
+3. a value the policy sets but does not lock (a pre-provisioned default);
+4. the built-in default.
+
+Stored values are text and are parsed by the same validators as the policy; a value
+that does not parse (hand-edited, older version) falls back as if unset, so a bad
+file can never stop the app. Secrets never go here: credentials live in the keyring
+and the admin PIN hash only in the policy.
+
+QtCore only (no widgets), so the command line uses it too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar, overload
+
+from PySide6.QtCore import QSettings
+
+from capdesk.api.errors import CapdeskError, InvalidInput
+from capdesk.paths import AppPaths
+from capdesk.store import policy as policy_module
+from capdesk.store.policy import Policy, load_policy
+
+log = logging.getLogger(__name__)
+
+__all__ = ["SETTING_NAMES", "SettingLocked", "Settings"]
+
+T = TypeVar("T")
+
+
+class SettingLocked(CapdeskError):
+    """Staff tried to change a setting the machine policy locks."""
+
+    kind = "setting_locked"
+    exit_code = 2
+    default_sentence = "This setting is managed by your IT department."
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+class _Setting(Generic[T]):
+    """A typed setting: its policy key, default, parser and the sentence for bad input."""
+
+    def __init__(
+        self,
+        policy_key: str,
+        default: T,
+        parse: Callable[[str], T],
+        kind: type | tuple[type, ...],
+        invalid: str,
+    ) -> None:
+        self.policy_key = policy_key
+        self.default = default
+        self.parse = parse
+        self.kind = kind
+        self.invalid = invalid
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> _Setting[T]: ...
+    @overload
+    def __get__(self, obj: Settings, objtype: type | None = None) -> T: ...
+    def __get__(self, obj: Settings | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return obj._value(self)
+
+    def __set__(self, obj: Settings, value: T) -> None:
+        obj._store(self, value)
+
+
+class Settings:
+    """Typed settings; read them as attributes, assign to change (refused when locked)."""
+
+    last_cluster = _Setting[str](
+        "cluster",
+        "training",
+        policy_module.parse_cluster,
+        str,
+        "That cluster name isn't valid.",
+    )
+    default_country = _Setting[str](
+        "default_country",
+        "IN",
+        policy_module.parse_country,
+        str,
+        "Enter a two-letter country code, such as IN or GB.",
+    )
+    clipboard_timeout = _Setting[int](
+        "clipboard_timeout",
+        30,
+        policy_module.parse_clipboard_timeout,
+        int,
+        "The clipboard can be cleared after 5 to 600 seconds.",
+    )
+    card_method = _Setting[str](
+        "card_method",
+        "GET",
+        policy_module.parse_card_method,
+        str,
+        "The card-number method must be GET or POST.",
+    )
+    connect_timeout = _Setting[float](
+        "connect_timeout",
+        5.0,
+        policy_module.parse_connect_timeout,
+        (int, float),
+        "The connection timeout must be between 0.5 and 60 seconds.",
+    )
+    read_timeout = _Setting[float](
+        "read_timeout",
+        20.0,
+        policy_module.parse_read_timeout,
+        (int, float),
+        "The answer timeout must be between 1 and 300 seconds.",
+    )
+    kiosk = _Setting[bool](
+        "kiosk",
+        False,
+        policy_module.parse_bool,
+        bool,
+        "Kiosk mode is either on or off.",
+    )
+    idle_timeout = _Setting[int](
+        "idle_timeout",
+        120,
+        policy_module.parse_idle_timeout,
+        int,
+        "The idle timeout must be 0 (never) or between 15 seconds and 24 hours.",
+    )
+    external_id_param = _Setting[str](
+        "external_id_param",
+        "external_id",
+        policy_module.parse_external_id_param,
+        str,
+        "The external id parameter must be external_id or externalId.",
+    )
+
+    def __init__(self, paths: AppPaths, policy: Policy | None = None) -> None:
+        self._paths = paths
+        self._policy = policy if policy is not None else load_policy(paths)
+        try:
+            paths.settings_file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            log.warning("settings folder cannot be created (%s)", type(error).__name__)
+        self._qsettings = QSettings(str(paths.settings_file), QSettings.Format.IniFormat)
+
+    @property
+    def policy(self) -> Policy:
+        return self._policy
+
+    @property
+    def file(self) -> str:
+        return self._qsettings.fileName()
+
+    # --- lookup ------------------------------------------------------------------------
+
+    @classmethod
+    def _spec(cls, name: str) -> _Setting[Any]:
+        """The setting called ``name`` (property name or policy key)."""
+        for value in vars(cls).values():
+            if isinstance(value, _Setting) and name in (value.name, value.policy_key):
+                return value
+        raise KeyError(name)
+
+    def is_locked(self, name: str) -> bool:
+        """Whether the policy locks this setting (property name or policy key)."""
+        try:
+            return self._policy.is_locked(self._spec(name).policy_key)
+        except KeyError:
+            return self._policy.is_locked(name)
+
+    def _user_value(self, spec: _Setting[T]) -> T | None:
+        raw = self._qsettings.value(spec.name)
+        if raw is None:
+            return None
+        if not isinstance(raw, str | int | float):
+            log.warning("settings: %s has an unusable stored value; default used", spec.name)
+            return None
+        try:
+            return spec.parse(_format(raw))
+        except ValueError as error:
+            log.warning("settings: stored %s is not valid (%s); default used", spec.name, error)
+            return None
+
+    def _value(self, spec: _Setting[T]) -> T:
+        if self._policy.is_locked(spec.policy_key):
+            return self._policy.get(spec.policy_key, spec.default)
+        user = self._user_value(spec)
+        if user is not None:
+            return user
+        return self._policy.get(spec.policy_key, spec.default)
+
+    # --- changes -----------------------------------------------------------------------
+
+    def _store(self, spec: _Setting[T], value: T) -> None:
+        if self._policy.is_locked(spec.policy_key):
+            raise SettingLocked()
+        if isinstance(value, bool) and spec.kind is not bool:
+            raise TypeError(f"{spec.name} takes {spec.kind}, not bool")
+        if not isinstance(value, spec.kind):
+            raise TypeError(f"{spec.name} takes {spec.kind}, not {type(value).__name__}")
+        try:
+            parsed = spec.parse(_format(value))
+        except ValueError:
+            raise InvalidInput(spec.invalid) from None
+        self._qsettings.setValue(spec.name, _format(parsed))
+        self._sync()
+
+    def reset(self, name: str) -> None:
+        """Forget the user's value, so the policy default or built-in default applies."""
+        spec = self._spec(name)
+        if self._policy.is_locked(spec.policy_key):
+            raise SettingLocked()
+        self._qsettings.remove(spec.name)
+        self._sync()
+
+    def _sync(self) -> None:
+        self._qsettings.sync()
+        if self._qsettings.status() != QSettings.Status.NoError:
+            log.warning("settings could not be written to %s", self.file)
+
+
+SETTING_NAMES: tuple[str, ...] = tuple(
+    name for name, value in vars(Settings).items() if isinstance(value, _Setting)
+)

@@ -1,0 +1,434 @@
+"""Who is the customer: identifier type and value, source, account id, scope.
+
+A bad identifier is caught here, before any call, with one sentence under the field
+that says what to fix. The sentence turns red only once the person has paused or
+left the field — never while they are still typing the first digits — and goes away
+the moment the value becomes valid. Mobile numbers are grouped as they are typed
+(for the default country). Pressing Enter fetches; when the value is invalid, focus
+returns to the field and nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import phonenumbers
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from capdesk.api.errors import InvalidIdentifier
+from capdesk.api.identifiers import IdentifierName, MobileFormatter, normalise_identifier
+from capdesk.ui.announcer import announce
+
+SOURCES = (
+    "INSTORE",
+    "WECHAT",
+    "FACEBOOK",
+    "MARTJACK",
+    "MOBILE_APP",
+    "WEBSITE",
+    "ECOMMERCE",
+    "WEB_ENGAGE",
+    "LINE",
+    "TMALL",
+    "TAOBAO",
+    "JD",
+    "OTHERS",
+)
+SOURCES_NEEDING_ACCOUNT = frozenset({"WECHAT", "FACEBOOK", "MARTJACK"})
+SCOPES = ("POINTS", "COUPON", "REGISTRATION", "USERGROUP", "SUBSCRIPTION", "GENERIC")
+VALIDATION_DELAY_MS = 800
+
+_HINTS = {
+    IdentifierName.MOBILE: "Mobile number. Without a country code it is taken as {country}.",
+    IdentifierName.EMAIL: "The email address the customer registered with.",
+    IdentifierName.EXTERNAL_ID: "The number printed on the customer's card.",
+    IdentifierName.WECHAT: "The customer's WeChat id.",
+}
+_PLACEHOLDERS = {
+    IdentifierName.MOBILE: "e.g. 98765 43210",
+    IdentifierName.EMAIL: "e.g. name@example.com",
+    IdentifierName.EXTERNAL_ID: "e.g. CARD1001",
+    IdentifierName.WECHAT: "e.g. oWX1-…",
+}
+_HINT_STYLE = "color: #555555;"
+_ERROR_STYLE = "color: #b71c1c; font-weight: bold;"
+_ERROR_FIELD = "QLineEdit { border: 2px solid #c62828; border-radius: 3px; padding: 2px; }"
+
+
+@dataclass(frozen=True)
+class OtpQuery:
+    """A checked request for a customer's OTP; ``value`` is already normalised."""
+
+    name: str
+    value: str
+    source: str
+    account_id: str | None
+    scope: str
+    threshold: int | None
+
+
+def _significant(text: str) -> str:
+    """The characters of a typed mobile number that matter: digits and a leading '+'."""
+    return "".join(ch for ch in text if ch.isdigit() or ch == "+")
+
+
+class IdentifierForm(QWidget):
+    """The customer lookup form. Emits ``fetchRequested(OtpQuery)`` only when valid."""
+
+    fetchRequested = Signal(object)
+    newCustomerRequested = Signal()
+
+    def __init__(
+        self, parent: QWidget | None = None, *, validation_delay_ms: int = VALIDATION_DELAY_MS
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("identifierForm")
+        self._country = "IN"
+        self._formatter = MobileFormatter()
+        self._busy = False
+        self._last_text = ""
+        self._pause = QTimer(self)
+        self._pause.setSingleShot(True)
+        self._pause.setInterval(validation_delay_ms)
+        self._pause.timeout.connect(lambda: self.validate(show=True))
+        self._build()
+        self._on_name_changed()
+        self._on_source_changed()
+
+    # --- construction -------------------------------------------------------------
+
+    def _build(self) -> None:
+        self._name = QComboBox()
+        self._name.setObjectName("identifierName")
+        self._name.setAccessibleName("Look up by")
+        for kind in IdentifierName:
+            self._name.addItem(kind.label, kind.value)
+        self._name.currentIndexChanged.connect(self._on_name_changed)
+
+        self._value = QLineEdit()
+        self._value.setObjectName("identifierValue")
+        self._value.setAccessibleName("Customer identifier")
+        self._value.setClearButtonEnabled(True)
+        self._value.setMinimumWidth(260)
+        self._value.textEdited.connect(self._on_text_edited)
+        self._value.editingFinished.connect(self._on_editing_finished)
+        self._value.returnPressed.connect(self.request_fetch)
+        self._hint = QLabel()
+        self._hint.setObjectName("identifierHint")
+        self._hint.setAccessibleIdentifier("identifierHint")
+        self._hint.setWordWrap(True)
+        value_box = QVBoxLayout()
+        value_box.setSpacing(2)
+        value_box.addWidget(self._value)
+        value_box.addWidget(self._hint)
+
+        self._source = QComboBox()
+        self._source.setObjectName("sourceSelector")
+        self._source.setAccessibleName("Source")
+        self._source.setEditable(True)
+        self._source.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self._source.addItems(SOURCES)
+        self._source.setToolTip("Where the customer is registered. Type another source if needed.")
+        self._source.currentTextChanged.connect(self._on_source_changed)
+
+        self._account = QLineEdit()
+        self._account.setObjectName("accountId")
+        self._account.setAccessibleName("Account id")
+        self._account.setPlaceholderText("the source's account id, e.g. WECHAT-DEMO1")
+        self._account.returnPressed.connect(self.request_fetch)
+        self._account.textEdited.connect(lambda _text: self._account_hint.hide())
+        self._account_hint = QLabel()
+        self._account_hint.setObjectName("accountIdHint")
+        self._account_hint.setWordWrap(True)
+        self._account_hint.setStyleSheet(_ERROR_STYLE)
+        self._account_hint.hide()
+        account_box = QVBoxLayout()
+        account_box.setSpacing(2)
+        account_box.addWidget(self._account)
+        account_box.addWidget(self._account_hint)
+        self._account_row = QWidget()
+        self._account_row.setLayout(account_box)
+        account_box.setContentsMargins(0, 0, 0, 0)
+
+        self._scope = QComboBox()
+        self._scope.setObjectName("scopeSelector")
+        self._scope.setAccessibleName("Scope")
+        self._scope.addItems(SCOPES)
+
+        self._advanced = QToolButton()
+        self._advanced.setObjectName("advancedToggle")
+        self._advanced.setText("Ad&vanced")
+        self._advanced.setCheckable(True)
+        self._advanced.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self._advanced.setArrowType(Qt.ArrowType.RightArrow)
+        self._advanced.setAutoRaise(True)
+        self._advanced.toggled.connect(self._on_advanced_toggled)
+        self._threshold = QSpinBox()
+        self._threshold.setObjectName("otpThreshold")
+        self._threshold.setAccessibleName("Threshold in seconds")
+        self._threshold.setRange(0, 86400)
+        self._threshold.setSuffix(" s")
+        self._threshold.setSpecialValueText("Not sent")
+        self._threshold.setToolTip("Validity of the OTP to fetch, in seconds. 0 = not sent.")
+
+        self._fetch = QPushButton("&Fetch OTP")
+        self._fetch.setObjectName("fetchOtpButton")
+        self._fetch.setDefault(True)
+        self._fetch.clicked.connect(self.request_fetch)
+        self._new = QPushButton("&New customer")
+        self._new.setObjectName("newCustomerButton")
+        self._new.setToolTip("Clear the form for the next customer (Esc).")
+        self._new.clicked.connect(self._on_new_customer)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self._form = form
+        form.addRow(self._label("&Look up by", self._name), self._name)
+        form.addRow(self._label("Customer &identifier", self._value), value_box)
+        form.addRow(self._label("&Source", self._source), self._source)
+        self._account_label = self._label("&Account id", self._account)
+        form.addRow(self._account_label, self._account_row)
+        form.addRow(self._label("Sc&ope", self._scope), self._scope)
+        form.addRow("", self._advanced)
+        self._threshold_label = self._label("T&hreshold", self._threshold)
+        form.addRow(self._threshold_label, self._threshold)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self._new)
+        buttons.addWidget(self._fetch)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addStretch(1)
+
+        order = [
+            self._name,
+            self._value,
+            self._source,
+            self._account,
+            self._scope,
+            self._advanced,
+            self._threshold,
+            self._fetch,
+            self._new,
+        ]
+        for first, second in itertools.pairwise(order):
+            QWidget.setTabOrder(first, second)
+
+        self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self._escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._escape.activated.connect(self._on_new_customer)
+        self._on_advanced_toggled(False)
+        self.setFocusProxy(self._value)  # focusing the form means typing the identifier
+
+    @staticmethod
+    def _label(text: str, buddy: QWidget) -> QLabel:
+        label = QLabel(text)
+        label.setBuddy(buddy)
+        return label
+
+    # --- public API ---------------------------------------------------------------
+
+    @property
+    def identifier_name(self) -> IdentifierName:
+        return IdentifierName(self._name.currentData())
+
+    @property
+    def default_country(self) -> str:
+        return self._country
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def set_default_country(self, code: str) -> None:
+        """Country assumed for mobile numbers typed without a country code (e.g. "IN")."""
+        self._country = (code or "IN").strip().upper()
+        self._on_name_changed()
+
+    def set_busy(self, busy: bool) -> None:
+        """While a call runs the fetch button is disabled; the form stays editable."""
+        self._busy = busy
+        self._fetch.setEnabled(not busy)
+
+    def clear(self) -> None:
+        """Ready for the next customer: value and account id go; source and scope stay."""
+        self._pause.stop()
+        self._value.clear()
+        self._last_text = ""
+        self._account.clear()
+        self._account_hint.hide()
+        self._show_hint()
+        self._value.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def query(self) -> OtpQuery:
+        """The checked query; raises :class:`InvalidIdentifier` with a sentence if not valid."""
+        name = self.identifier_name
+        value = normalise_identifier(name, self._value.text(), self._country)
+        source = self.source
+        if not source:
+            raise InvalidIdentifier("Choose the source the customer is registered in.")
+        account = self._account.text().strip() or None
+        threshold = self._threshold.value() or None
+        return OtpQuery(
+            name=name.value,
+            value=value,
+            source=source,
+            account_id=account if source in SOURCES_NEEDING_ACCOUNT else None,
+            scope=self._scope.currentText(),
+            threshold=threshold,
+        )
+
+    @property
+    def source(self) -> str:
+        return self._source.currentText().strip().upper()
+
+    def validate(self, *, show: bool = True) -> bool:
+        """Check the value; with ``show``, put the reason under the field when invalid."""
+        text = self._value.text()
+        try:
+            normalise_identifier(self.identifier_name, text, self._country)
+        except InvalidIdentifier as error:
+            if show and text.strip():
+                self._show_error(error.sentence)
+            return False
+        self._show_hint()
+        return True
+
+    def current_query(self) -> OtpQuery | None:
+        """The checked query, or ``None`` after saying why under the field at fault.
+
+        Focus goes to that field; nothing typed is changed.
+        """
+        self._pause.stop()
+        try:
+            query = self.query()
+        except InvalidIdentifier as error:
+            self._show_error(error.sentence)
+            announce(self, error.sentence, assertive=True)
+            self._value.setFocus(Qt.FocusReason.OtherFocusReason)
+            return None
+        if self.source in SOURCES_NEEDING_ACCOUNT and not query.account_id:
+            sentence = f"Type the {self.source} account id: this source needs one."
+            self._account_hint.setText(sentence)
+            self._account_hint.show()
+            announce(self, sentence, assertive=True)
+            self._account.setFocus(Qt.FocusReason.OtherFocusReason)
+            return None
+        self._show_hint()
+        return query
+
+    def request_fetch(self) -> bool:
+        """Emit ``fetchRequested`` if everything is valid (Enter, Fetch OTP)."""
+        if self._busy:
+            return False
+        query = self.current_query()
+        if query is None:
+            return False
+        self.fetchRequested.emit(query)
+        return True
+
+    # --- reactions ----------------------------------------------------------------
+
+    def _on_text_edited(self, text: str) -> None:
+        if self.identifier_name is IdentifierName.MOBILE:
+            self._reformat_mobile(text)
+        self._pause.start()
+        if self._showing_error:
+            self.validate(show=False)  # the sentence goes as soon as the value is fixed
+
+    def _on_editing_finished(self) -> None:
+        self._pause.stop()
+        if self._value.text().strip():
+            self.validate(show=True)
+
+    def _on_name_changed(self, _index: int = 0) -> None:
+        kind = self.identifier_name
+        self._value.setPlaceholderText(_PLACEHOLDERS[kind])
+        if kind is IdentifierName.MOBILE and self._value.text():
+            self._reformat_mobile(self._value.text())
+        if self._value.text().strip():
+            self.validate(show=True)
+        else:
+            self._show_hint()
+
+    def _on_source_changed(self, _text: str = "") -> None:
+        needs = self.source in SOURCES_NEEDING_ACCOUNT
+        self._form.setRowVisible(self._account_row, needs)
+        if not needs:
+            self._account_hint.hide()
+
+    def _on_advanced_toggled(self, open_: bool) -> None:
+        self._form.setRowVisible(self._threshold, open_)
+        self._advanced.setArrowType(Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow)
+
+    def _on_new_customer(self) -> None:
+        self.clear()
+        self.newCustomerRequested.emit()
+
+    # --- mobile formatting as typed -----------------------------------------------
+
+    def _reformat_mobile(self, text: str) -> None:
+        cursor = self._value.cursorPosition()
+        before = _significant(text[:cursor])
+        only_a_gap_went = len(text) < len(self._last_text) and _significant(text) == _significant(
+            self._last_text
+        )
+        if only_a_gap_went and before:
+            # Backspace just after a group gap: delete the digit before the gap instead.
+            whole = _significant(text)
+            before = before[:-1]
+            text = before + whole[len(before) + 1 :]
+        formatted = self._formatter.format(text, self._country)
+        if formatted != self._value.text():
+            self._value.setText(formatted)
+            position = 0
+            seen = 0
+            while position < len(formatted) and seen < len(before):
+                if formatted[position].isdigit() or formatted[position] == "+":
+                    seen += 1
+                position += 1
+            self._value.setCursorPosition(position)
+        self._last_text = self._value.text()
+
+    # --- hint and error sentence --------------------------------------------------
+
+    @property
+    def _showing_error(self) -> bool:
+        return self._hint.property("error") is True
+
+    def _show_error(self, sentence: str) -> None:
+        self._hint.setText(sentence)
+        self._hint.setStyleSheet(_ERROR_STYLE)
+        self._hint.setProperty("error", True)
+        self._value.setStyleSheet(_ERROR_FIELD)
+        self._value.setAccessibleDescription(sentence)
+
+    def _country_text(self) -> str:
+        """``"IN"`` → ``"+91 (IN)"``: staff know the dialling code better than the letters."""
+        prefix = phonenumbers.country_code_for_region(self._country)
+        return f"+{prefix} ({self._country})" if prefix else self._country
+
+    def _show_hint(self) -> None:
+        kind = self.identifier_name
+        sentence = _HINTS[kind].format(country=self._country_text())
+        self._hint.setText(sentence)
+        self._hint.setStyleSheet(_HINT_STYLE)
+        self._hint.setProperty("error", False)
+        self._value.setStyleSheet("")
+        self._value.setAccessibleDescription(sentence)
