@@ -1,0 +1,356 @@
+"""The Capillary client: the calls capdesk makes, each returning a typed result.
+
+Every method raises only :class:`CapdeskError` subclasses. Two sessions keep their
+connections open between calls: one retries GETs (fetching an OTP is harmless to
+repeat), the other never retries anything, because each card-number call consumes
+a number and POSTs are not ours to repeat.
+
+Secrets (the Basic token, OAuth key/secret/token, OTP codes) are registered with the
+log filter and never logged by this module; only method, path, status, request id
+and elapsed time are.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
+from capdesk.api.clusters import check_base_url
+from capdesk.api.errors import (
+    AuthenticationFailed,
+    CapdeskError,
+    CustomerNotFound,
+    ErrorDetails,
+    InvalidInput,
+    InvalidRequest,
+    NotPermitted,
+    NoValidOtp,
+    RateLimited,
+    UnreadableResponse,
+)
+from capdesk.api.identifiers import IdentifierName, normalise_identifier
+from capdesk.api.identifiers import identifier_name as parse_identifier_name
+from capdesk.api.models import CardNumberResult, OtpResult
+from capdesk.api.oauth import OAuthTokenManager, register_secret
+from capdesk.api.responses import (
+    OP_CARD_NUMBER,
+    OP_CHECK,
+    OP_FETCH_OTP,
+    OP_GENERATE_OTP,
+    OP_VALIDATE_OTP,
+    classify,
+    load_json,
+    parse_card_number,
+    parse_otp,
+    request_id_of,
+    server_time_from,
+)
+from capdesk.api.transport import DEFAULT_TIMEOUTS, RawResponse, Timeouts, make_session, send
+from capdesk.clock import SYSTEM_CLOCK, Clock
+
+log = logging.getLogger(__name__)
+
+OAUTH_HEADER = "X-CAP-API-OAUTH-TOKEN"
+ATTRIBUTION_TYPE_HEADER = "X-CAP-API-ATTRIBUTION-ENTITY-TYPE"
+ATTRIBUTION_CODE_HEADER = "X-CAP-API-ATTRIBUTION-ENTITY-CODE"
+# An identifier no customer can have: used to prove Basic credentials without effects.
+CHECK_IDENTIFIER = "capdesk-credential-check-0"
+
+
+def _word(value: str, what: str, max_length: int = 64) -> str:
+    """A source / scope / account id: trimmed, printable, no spaces, bounded."""
+    text = value.strip() if isinstance(value, str) else ""
+    if not text or len(text) > max_length or not text.isprintable() or " " in text:
+        raise InvalidInput(f"Choose or type a valid {what}.")
+    return text
+
+
+class CapillaryClient:
+    """One cluster + one set of credentials. Safe to share across a small thread pool."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: Credentials,
+        *,
+        cluster_label: str = "",
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        card_method: str = "GET",
+        clock: Clock = SYSTEM_CLOCK,
+        get_retries: int = 2,
+        backoff: float = 0.5,
+        external_id_param: str = "external_id",
+        default_country: str = "IN",
+    ) -> None:
+        self.base_url = check_base_url(base_url)
+        method = (card_method or "").strip().upper()
+        if method not in ("GET", "POST"):
+            raise InvalidInput("The card-number method must be GET or POST.")
+        if external_id_param not in ("external_id", "externalId"):
+            raise InvalidInput("The external id parameter must be external_id or externalId.")
+        self.cluster_label = cluster_label
+        self.card_method = method
+        self.external_id_param = external_id_param
+        self.default_country = default_country
+        self._credentials = credentials
+        self._timeouts = timeouts
+        self._clock = clock
+        self._retrying = make_session(get_retries, backoff)
+        self._once = make_session(0, 0.0)
+        for secret in credentials.secrets():
+            register_secret(secret)
+        self._oauth: OAuthTokenManager | None = None
+        if isinstance(credentials, OAuthCredentials):
+            self._oauth = OAuthTokenManager(
+                self.base_url,
+                credentials,
+                self._once,
+                clock=clock,
+                timeouts=timeouts,
+                cluster_label=cluster_label,
+            )
+
+    def __repr__(self) -> str:
+        scheme = "oauth" if self._oauth else "basic"
+        return f"CapillaryClient(base_url={self.base_url!r}, auth={scheme!r})"
+
+    def __enter__(self) -> CapillaryClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the calls ------------------------------------------------------------------
+
+    def fetch_otp(
+        self,
+        identifier_name: IdentifierName | str,
+        identifier_value: str,
+        *,
+        source: str = "INSTORE",
+        account_id: str | None = None,
+        scope: str = "POINTS",
+        threshold: int | None = None,
+    ) -> OtpResult:
+        """``GET /v2/otp``: the customer's most recent valid OTP (retried on busy/reset)."""
+        name = parse_identifier_name(identifier_name)
+        value = normalise_identifier(name, identifier_value, self.default_country)
+        params: dict[str, str] = {
+            "identifierName": self.external_id_param
+            if name is IdentifierName.EXTERNAL_ID
+            else name.value,
+            "identifierValue": value,
+            "source": _word(source, "source").upper(),
+        }
+        if account_id is not None and account_id.strip():
+            params["accountId"] = _word(account_id, "account id", 100)
+        params["scope"] = _word(scope, "scope").upper()
+        if threshold is not None:
+            if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
+                raise InvalidInput("The threshold must be a whole number of seconds.")
+            params["threshold"] = str(threshold)
+        raw = self._call("GET", "/v2/otp", params=params, operation=OP_FETCH_OTP, retry=True)
+        server_time = server_time_from(
+            raw.headers, received_monotonic=raw.received_monotonic, local_now=raw.local_now
+        )
+        result = parse_otp(
+            raw.body,
+            raw.headers,
+            server_time=server_time,
+            status=raw.status,
+            cluster_label=self.cluster_label,
+        )
+        register_secret(result.code)
+        return result
+
+    def generate_card_number(self) -> CardNumberResult:
+        """``/v2/cardNumber``: one new number. Never retried: each call consumes one."""
+        raw = self._call(
+            self.card_method,
+            "/v2/cardNumber",
+            body=b"{}" if self.card_method == "POST" else None,
+            operation=OP_CARD_NUMBER,
+            retry=False,
+        )
+        return parse_card_number(
+            raw.body, raw.headers, status=raw.status, cluster_label=self.cluster_label
+        )
+
+    def generate_otp(
+        self,
+        entity_type: str,
+        entity_value: str,
+        action: str = "POINTS",
+        channels: Sequence[Mapping[str, str]] | None = None,
+        template: str | None = None,
+    ) -> int:
+        """``POST /v2/otp/generate``; returns Capillary's ``createdId``."""
+        kind = _word(entity_type, "identifier type").upper()
+        payload: dict[str, Any] = {
+            "entityType": kind,
+            "entityValue": self._entity_value(kind, entity_value),
+            "action": _word(action, "scope").upper(),
+        }
+        if channels:
+            payload["channels"] = [dict(channel) for channel in channels]
+        if template:
+            payload["template"] = template
+        raw = self._call(
+            "POST",
+            "/v2/otp/generate",
+            body=json.dumps(payload).encode(),
+            operation=OP_GENERATE_OTP,
+            retry=False,
+        )
+        doc = load_json(raw.body)
+        created = doc.get("createdId") if isinstance(doc, dict) else None
+        if isinstance(created, bool) or not isinstance(created, int):
+            raise self._unreadable(raw, "createdId missing")
+        return created
+
+    def validate_otp(
+        self, entity_type: str, entity_value: str, code: str, action: str = "POINTS"
+    ) -> bool:
+        """``POST /v2/otp/validate``: True when the code is right; a wrong code is False."""
+        register_secret(code)
+        kind = _word(entity_type, "identifier type").upper()
+        payload = {
+            "entityType": kind,
+            "entityValue": self._entity_value(kind, entity_value),
+            "code": _word(code, "OTP"),
+            "action": _word(action, "scope").upper(),
+        }
+        try:
+            raw = self._call(
+                "POST",
+                "/v2/otp/validate",
+                body=json.dumps(payload).encode(),
+                operation=OP_VALIDATE_OTP,
+                retry=False,
+            )
+        except NoValidOtp as error:
+            if error.details.capillary_code in (605, 876):
+                return False
+            raise
+        doc = load_json(raw.body)
+        entity = doc.get("entity") if isinstance(doc, dict) else None
+        if not isinstance(entity, bool):
+            raise self._unreadable(raw, "entity missing")
+        return entity
+
+    def check_credentials(self) -> None:
+        """Prove the credentials work without consuming anything.
+
+        OAuth: fetch a fresh token. Basic: look up an OTP for an identifier no customer
+        has; "no customer" or similar answers mean the till was accepted.
+        """
+        if self._oauth is not None:
+            self._oauth.refresh()
+            return
+        params = {
+            "identifierName": self.external_id_param,
+            "identifierValue": CHECK_IDENTIFIER,
+            "source": "INSTORE",
+            "scope": "POINTS",
+        }
+        try:
+            self._call("GET", "/v2/otp", params=params, operation=OP_CHECK, retry=True)
+        except (AuthenticationFailed, NotPermitted):
+            raise
+        except (CustomerNotFound, NoValidOtp, InvalidRequest, RateLimited) as answer:
+            log.debug("Credential check answered %s: credentials accepted", answer.kind)
+
+    def close(self) -> None:
+        """Close both sessions' connections. The client is not used afterwards."""
+        self._retrying.close()
+        self._once.close()
+
+    # --- plumbing -------------------------------------------------------------------
+
+    def _entity_value(self, kind: str, value: str) -> str:
+        names = {"MOBILE": IdentifierName.MOBILE, "EMAIL": IdentifierName.EMAIL}
+        if kind in names:
+            return normalise_identifier(names[kind], value, self.default_country)
+        return _word(value, "identifier", 254)
+
+    def _headers(self) -> tuple[dict[str, str], str | None]:
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        token: str | None = None
+        credentials = self._credentials
+        if self._oauth is not None and isinstance(credentials, OAuthCredentials):
+            token = self._oauth.token()
+            headers[OAUTH_HEADER] = token
+            if credentials.attribution_type and credentials.attribution_code:
+                headers[ATTRIBUTION_TYPE_HEADER] = credentials.attribution_type
+                headers[ATTRIBUTION_CODE_HEADER] = credentials.attribution_code
+        elif isinstance(credentials, BasicCredentials):
+            headers["Authorization"] = credentials.authorization_header()
+        return headers, token
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        operation: str,
+        retry: bool,
+        params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> RawResponse:
+        """Send, log, re-authenticate once on an OAuth 401, classify; return a success."""
+        session = self._retrying if retry else self._once
+        for attempt in (1, 2):
+            headers, token = self._headers()
+            try:
+                raw = send(
+                    session,
+                    method,
+                    self.base_url + path,
+                    headers=headers,
+                    params=params,
+                    data=body,
+                    timeouts=self._timeouts,
+                    cluster_label=self.cluster_label,
+                    clock=self._clock,
+                )
+            except CapdeskError as error:
+                log.warning(
+                    "%s %s failed: %s (%s)", method, path, error.kind, getattr(error, "reason", "-")
+                )
+                raise
+            log.info(
+                "%s %s -> %s in %.0f ms (request id %s)",
+                method,
+                path,
+                raw.status,
+                raw.elapsed * 1000,
+                request_id_of(raw.headers) or "-",
+            )
+            if raw.status == 401 and self._oauth is not None and attempt == 1:
+                log.info("Token refused; fetching a new one and trying once more")
+                self._oauth.invalidate(token)
+                continue
+            error = classify(
+                raw.status,
+                raw.headers,
+                raw.body,
+                cluster_label=self.cluster_label,
+                operation=operation,
+            )
+            if error is not None:
+                raise error
+            return raw
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _unreadable(self, raw: RawResponse, technical: str) -> UnreadableResponse:
+        return UnreadableResponse(
+            details=ErrorDetails(
+                http_status=raw.status,
+                request_id=request_id_of(raw.headers),
+                cluster=self.cluster_label or None,
+                technical=technical,
+            )
+        )

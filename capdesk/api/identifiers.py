@@ -1,0 +1,255 @@
+"""Customer identifiers: checked and normalised before any call is made.
+
+A bad identifier is caught here with a sentence staff can act on, so Capillary
+never sees (and never rate-limits or logs) obviously wrong input. Mobile numbers
+are normalised to Capillary's form: country code + national number, digits only,
+no ``+`` (``919876543210``), whatever way the customer said them.
+
+Every function here raises only :class:`InvalidIdentifier` on bad input, however
+odd the input (empty, Unicode, 10,000 characters).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import StrEnum
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+from capdesk.api.errors import InvalidIdentifier
+
+
+class IdentifierName(StrEnum):
+    """The identifier types ``GET /v2/otp`` accepts (its ``identifierName``)."""
+
+    MOBILE = "mobile"
+    EMAIL = "email"
+    EXTERNAL_ID = "external_id"
+    WECHAT = "wechat"
+
+    @property
+    def label(self) -> str:
+        """What staff see in the identifier selector."""
+        return _LABELS[self]
+
+
+_LABELS = {
+    IdentifierName.MOBILE: "Mobile number",
+    IdentifierName.EMAIL: "Email",
+    IdentifierName.EXTERNAL_ID: "Card number / external id",
+    IdentifierName.WECHAT: "WeChat id",
+}
+
+# Spellings seen in Capillary's docs or typed on a command line.
+_NAME_ALIASES = {
+    "mobile": IdentifierName.MOBILE,
+    "phone": IdentifierName.MOBILE,
+    "email": IdentifierName.EMAIL,
+    "external_id": IdentifierName.EXTERNAL_ID,
+    "externalid": IdentifierName.EXTERNAL_ID,
+    "external-id": IdentifierName.EXTERNAL_ID,
+    "card": IdentifierName.EXTERNAL_ID,
+    "wechat": IdentifierName.WECHAT,
+}
+
+MAX_EMAIL_LENGTH = 254
+MAX_EXTERNAL_ID_LENGTH = 50
+MAX_WECHAT_LENGTH = 100
+_MAX_MOBILE_TEXT = 40  # generous for "+91 (0) 98765-43210"-style typing
+
+# What a typed phone number may contain besides digits. Letters are refused outright:
+# phonenumbers would otherwise read "1-800-FLOWERS" style vanity letters as digits.
+_MOBILE_ALLOWED = re.compile(r"^\+?[\d\s\-().\/]+$")
+_EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+$")
+_DOMAIN_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+def identifier_name(name: IdentifierName | str) -> IdentifierName:
+    """The :class:`IdentifierName` for ``name`` (also ``externalId`` and similar)."""
+    if isinstance(name, IdentifierName):
+        return name
+    key = str(name).strip().lower() if isinstance(name, str) else ""
+    found = _NAME_ALIASES.get(key)
+    if found is None:
+        raise InvalidIdentifier(
+            "Choose what the customer gave you: a mobile number, an email, a card number "
+            "(external id) or a WeChat id."
+        )
+    return found
+
+
+def normalise_identifier(
+    name: IdentifierName | str, value: str, default_country: str = "IN"
+) -> str:
+    """The value as Capillary expects it, or :class:`InvalidIdentifier` with a sentence."""
+    kind = identifier_name(name)
+    if not isinstance(value, str):
+        raise InvalidIdentifier()
+    if kind is IdentifierName.MOBILE:
+        return normalise_mobile(value, default_country)
+    if kind is IdentifierName.EMAIL:
+        return normalise_email(value)
+    if kind is IdentifierName.EXTERNAL_ID:
+        return _normalise_token(value, MAX_EXTERNAL_ID_LENGTH, "card number (external id)")
+    return _normalise_token(value, MAX_WECHAT_LENGTH, "WeChat id")
+
+
+# --- mobile -------------------------------------------------------------------------
+
+
+def _region(default_country: str) -> str | None:
+    region = (default_country or "").strip().upper()
+    return region if region in phonenumbers.SUPPORTED_REGIONS else None
+
+
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """A *valid* parsed number, or None (never raises)."""
+    try:
+        number = phonenumbers.parse(text, region)
+    except (NumberParseException, ValueError, TypeError, IndexError):
+        return None
+    if number.extension or not phonenumbers.is_valid_number(number):
+        return None
+    return number
+
+
+def _is_mobile(number: phonenumbers.PhoneNumber) -> bool:
+    try:
+        return phonenumbers.number_type(number) in _MOBILE_TYPES
+    except Exception:  # metadata gaps in the lite package: treat as unknown
+        return False
+
+
+def normalise_mobile(value: str, default_country: str = "IN") -> str:
+    """Country code + national number, digits only: ``+91 98765 43210`` → ``919876543210``.
+
+    Accepted: international (``+91 …``, ``0091 …``), national for the default country
+    (``098765 43210``), and numbers that already carry a country code without ``+``
+    (``14155550123``) whatever the default country.
+    """
+    text = value.strip()
+    bad = InvalidIdentifier(
+        "That mobile number isn't valid. Type it with the country code, "
+        "for example +91 98765 43210."
+    )
+    if not text:
+        raise InvalidIdentifier("Type the customer's mobile number.")
+    if len(text) > _MAX_MOBILE_TEXT or not _MOBILE_ALLOWED.match(text):
+        raise bad
+    # Unicode digits (e.g. Devanagari) become ASCII digits here.
+    text = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
+    digits = re.sub(r"\D", "", text)
+    if not 5 <= len(digits) <= 17:
+        raise bad
+    region = _region(default_country)
+
+    if text.startswith("+"):
+        number = _parse("+" + digits, None)
+    else:
+        national = _parse(text, region) if region else None
+        international = _parse("+" + digits, None) if not digits.startswith("0") else None
+        number = _choose(national, international)
+    if number is None:
+        raise bad
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164).lstrip("+")
+
+
+def _choose(
+    national: phonenumbers.PhoneNumber | None, international: phonenumbers.PhoneNumber | None
+) -> phonenumbers.PhoneNumber | None:
+    """Pick between reading the digits as national or as already carrying a country code.
+
+    Only one valid reading: that one. Both valid (rare: e.g. a German default and
+    ``919876543210``): the digits "look international" when the national reading is
+    not a mobile number while the international one is; OTP identifiers are mobiles.
+    """
+    if national is None or international is None:
+        return national or international
+    if national == international:
+        return national
+    if not _is_mobile(national) and _is_mobile(international):
+        return international
+    return national
+
+
+class MobileFormatter:
+    """Formats a mobile number as it is typed, for display in the identifier field.
+
+    Only the look changes (spaces, grouping); :func:`normalise_mobile` decides what is
+    sent. Text that isn't a phone number being typed is returned unchanged.
+    """
+
+    def format(self, text: str, default_country: str = "IN") -> str:
+        return format_mobile_as_typed(text, default_country)
+
+
+def format_mobile_as_typed(text: str, default_country: str = "IN") -> str:
+    """``"+919876543210"`` → ``"+91 98765 43210"`` as the user types; never raises."""
+    if not isinstance(text, str) or not text or len(text) > _MAX_MOBILE_TEXT:
+        return text if isinstance(text, str) else ""
+    stripped = text.strip()
+    if not stripped or not _MOBILE_ALLOWED.match(stripped):
+        return text
+    try:
+        formatter = phonenumbers.AsYouTypeFormatter(_region(default_country) or "ZZ")
+        result = ""
+        for ch in stripped:
+            if ch == "+" or ch.isdigit():
+                result = formatter.input_digit(ch)
+        return result or text
+    except Exception:  # the formatter is best-effort display only
+        return text
+
+
+# --- email --------------------------------------------------------------------------
+
+
+def normalise_email(value: str) -> str:
+    """Trimmed, one ``@``, a sane domain; the domain is lower-cased (it is case-blind)."""
+    text = value.strip()
+    bad = InvalidIdentifier("That email address isn't valid. Check it with the customer.")
+    if not text:
+        raise InvalidIdentifier("Type the customer's email address.")
+    if len(text) > MAX_EMAIL_LENGTH or text.count("@") != 1:
+        raise bad
+    local, domain = text.split("@")
+    if not local or len(local) > 64 or not _EMAIL_LOCAL.match(local):
+        raise bad
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        raise bad
+    if not _valid_domain(domain):
+        raise bad
+    return f"{local}@{domain.lower()}"
+
+
+def _valid_domain(domain: str) -> bool:
+    if not domain or len(domain) > 253 or not domain.isascii():
+        return False
+    labels = domain.split(".")
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+        return False
+    tld = labels[-1]
+    return (tld.isalpha() and len(tld) >= 2) or tld.lower().startswith("xn--")
+
+
+# --- external id and WeChat ---------------------------------------------------------
+
+
+def _normalise_token(value: str, max_length: int, what: str) -> str:
+    """Trimmed; non-empty; no spaces or control characters inside; bounded length."""
+    text = value.strip()
+    if not text:
+        raise InvalidIdentifier(f"Type the customer's {what}.")
+    if len(text) > max_length:
+        raise InvalidIdentifier(
+            f"That {what} is too long (at most {max_length} characters). Check it."
+        )
+    for ch in text:
+        if ch.isspace() or not ch.isprintable() or unicodedata.category(ch).startswith("C"):
+            raise InvalidIdentifier(
+                f"That {what} has spaces or hidden characters in it. Type it again."
+            )
+    return text

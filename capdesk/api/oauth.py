@@ -1,0 +1,148 @@
+"""OAuth tokens for client key + secret: fetched on demand, kept in memory only.
+
+``POST {base}/v3/oauth/token/generate`` with ``{"key", "secret"}`` returns a token
+and its TTL. The token is refreshed a little before it expires (margin
+``min(30 s, ttl / 5)``) by a monotonic clock, so a wrong PC clock never matters,
+and thrown away when Capillary answers 401 (:meth:`invalidate`). One lock makes
+concurrent callers wait for a single refresh instead of each fetching a token.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import threading
+
+import requests
+
+from capdesk.api.auth import OAuthCredentials
+from capdesk.api.errors import ErrorDetails, UnreadableResponse
+from capdesk.api.responses import OP_TOKEN, classify, load_json, request_id_of
+from capdesk.api.transport import DEFAULT_TIMEOUTS, Timeouts, send
+from capdesk.clock import SYSTEM_CLOCK, Clock
+
+log = logging.getLogger(__name__)
+
+TOKEN_PATH = "/v3/oauth/token/generate"
+DEFAULT_TTL = 300.0
+MAX_TTL = 86_400.0
+
+
+def register_secret(value: str | None) -> None:
+    """Tell the log filter about a secret; a no-op until capdesk.logs exists."""
+    if not value:
+        return
+    try:
+        from capdesk.logs import register_secret as _register
+    except ImportError:
+        return
+    _register(value)
+
+
+class OAuthTokenManager:
+    """Hands out a valid token, fetching a new one when the old one is (nearly) expired."""
+
+    def __init__(
+        self,
+        base_url: str,
+        credentials: OAuthCredentials,
+        session: requests.Session,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        timeouts: Timeouts = DEFAULT_TIMEOUTS,
+        cluster_label: str = "",
+    ) -> None:
+        self._url = base_url.rstrip("/") + TOKEN_PATH
+        self._credentials = credentials
+        self._session = session
+        self._clock = clock
+        self._timeouts = timeouts
+        self._label = cluster_label
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._refresh_at = 0.0
+        self.fetch_count = 0  # how many tokens were fetched (diagnostics and tests)
+
+    def __repr__(self) -> str:
+        return f"OAuthTokenManager(url={self._url!r}, has_token={self._token is not None})"
+
+    def token(self) -> str:
+        """A token valid for a while yet; fetches one if needed (raises CapdeskError)."""
+        with self._lock:
+            if self._token is None or self._clock.monotonic() >= self._refresh_at:
+                self._fetch()
+            assert self._token is not None
+            return self._token
+
+    def refresh(self) -> str:
+        """Fetch a new token now, whatever the old one's state (proves key + secret)."""
+        with self._lock:
+            self._fetch()
+            assert self._token is not None
+            return self._token
+
+    def invalidate(self, token: str | None = None) -> None:
+        """Forget the token (after a 401). With ``token``: only if it is still current,
+        so that several threads seeing the same 401 cause a single refresh."""
+        with self._lock:
+            if token is None or token == self._token:
+                self._token = None
+                self._refresh_at = 0.0
+
+    def _fetch(self) -> None:
+        body = json.dumps(
+            {"key": self._credentials.key, "secret": self._credentials.secret}
+        ).encode()
+        raw = send(
+            self._session,
+            "POST",
+            self._url,
+            headers={"Accept": "application/json", "Content-Type": "application/json"},
+            data=body,
+            timeouts=self._timeouts,
+            cluster_label=self._label,
+            clock=self._clock,
+        )
+        log.info(
+            "POST %s -> %s in %.0f ms (request id %s)",
+            TOKEN_PATH,
+            raw.status,
+            raw.elapsed * 1000,
+            request_id_of(raw.headers) or "-",
+        )
+        error = classify(
+            raw.status, raw.headers, raw.body, cluster_label=self._label, operation=OP_TOKEN
+        )
+        if error is not None:
+            raise error
+        token, ttl = self._parse(raw.body, raw.status, raw.headers)
+        register_secret(token)
+        self._token = token
+        self._refresh_at = raw.received_monotonic + ttl - min(30.0, ttl / 5)
+        self.fetch_count += 1
+
+    def _parse(self, body: bytes, status: int, headers) -> tuple[str, float]:
+        doc = load_json(body)
+        data = doc.get("data") if isinstance(doc, dict) else None
+        token = data.get("accessToken") if isinstance(data, dict) else None
+        ttl = data.get("ttlSeconds", DEFAULT_TTL) if isinstance(data, dict) else None
+        if (
+            not isinstance(token, str)
+            or not token.strip()
+            or len(token) > 8192
+            or not token.isprintable()
+            or isinstance(ttl, bool)
+            or not isinstance(ttl, int | float)
+            or not math.isfinite(ttl)
+            or ttl <= 0
+        ):
+            raise UnreadableResponse(
+                details=ErrorDetails(
+                    http_status=status,
+                    request_id=request_id_of(headers),
+                    cluster=self._label or None,
+                    technical="OAuth token answer without a usable accessToken/ttlSeconds",
+                )
+            )
+        return token.strip(), min(float(ttl), MAX_TTL)

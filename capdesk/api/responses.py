@@ -1,0 +1,431 @@
+"""Turning Capillary's answers into typed results or one staff sentence.
+
+Capillary's docs don't pin which HTTP status goes with which error body, so the
+body's Capillary codes are read first and the HTTP status second. Bodies may be
+anything (a proxy's HTML page, nothing, half a JSON document): every function here
+returns a result or a :class:`CapdeskError`, and never raises anything else.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from capdesk.api.errors import (
+    AuthenticationFailed,
+    CapdeskError,
+    CardGenerationNotEnabled,
+    CustomerNotFound,
+    ErrorDetails,
+    InvalidRequest,
+    NetworkError,
+    NotPermitted,
+    NoValidOtp,
+    RateLimited,
+    ServerBusy,
+    ServerError,
+    UnreadableResponse,
+    WrongMethod,
+)
+from capdesk.api.models import ApiWarning, CardNumberResult, OtpResult, ServerTime
+
+# Operations, so that the same status can mean different things per call.
+OP_FETCH_OTP = "fetch_otp"
+OP_CARD_NUMBER = "card_number"
+OP_GENERATE_OTP = "generate_otp"
+OP_VALIDATE_OTP = "validate_otp"
+OP_TOKEN = "oauth_token"
+OP_CHECK = "check_credentials"
+
+REQUEST_ID_HEADER = "X-Cap-Requestid"
+MAX_MESSAGE = 300
+MAX_CODE_LENGTH = 64
+MAX_CARD_NUMBER_LENGTH = 50
+_RETRY_AFTER_CAP = 86_400.0
+
+_NOT_JSON = object()
+
+_FETCH_AGAIN = "Try again; if it keeps happening, call support."
+
+# Capillary codes → (error class, sentence or None for the class default).
+_CODES: dict[int, tuple[type[CapdeskError], str | None]] = {
+    9001: (NoValidOtp, None),
+    8015: (CustomerNotFound, None),
+    8065: (
+        CustomerNotFound,
+        "No customer found with that identifier in this source. Check the source and account id.",
+    ),
+    8069: (
+        CustomerNotFound,
+        "This customer's account was merged into another one. Ask the customer for the "
+        "identifier of their current account.",
+    ),
+    8013: (
+        InvalidRequest,
+        "Capillary did not accept that identifier type. Check the type (mobile, email, "
+        "card number, WeChat id).",
+    ),
+    8011: (InvalidRequest, "Capillary does not know that source account id. Check it."),
+    8012: (InvalidRequest, "Capillary does not know that source. Choose another source."),
+    8045: (InvalidRequest, "This source needs an account id. Type the account id and try again."),
+    600: (InvalidRequest, "Capillary did not accept the OTP scope. Choose another scope."),
+    601: (InvalidRequest, "Capillary did not accept the identifier type for an OTP."),
+    602: (InvalidRequest, "Capillary did not accept that identifier for an OTP. Check it."),
+    603: (InvalidRequest, "Capillary did not accept the way the OTP should be sent."),
+    604: (InvalidRequest, "No OTP was given. Type the customer's OTP."),
+    605: (NoValidOtp, "That OTP is wrong or has expired. Ask the customer for a new one."),
+    606: (ServerBusy, "Capillary can't create an OTP right now. Wait a moment and try again."),
+    874: (ServerError, "Capillary could not create a code. " + _FETCH_AGAIN),
+    875: (ServerError, "Capillary could not create a code. " + _FETCH_AGAIN),
+    876: (NoValidOtp, "That OTP did not match. Ask the customer to check it."),
+}
+
+_BUSY_SENTENCES = {
+    461: "Capillary's customer search is busy. Wait a moment and try again.",
+    521: "Another action is running for this customer. Wait a moment and try again.",
+    503: "Capillary is busy or down for maintenance. Wait a moment and try again.",
+}
+
+
+def header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    """A header value, case-insensitively, from any mapping (requests' or a dict)."""
+    if not headers:
+        return None
+    try:
+        value = headers.get(name)
+        if value is None:
+            lowered = name.lower()
+            value = next((v for k, v in headers.items() if str(k).lower() == lowered), None)
+    except Exception:
+        return None
+    return value.strip() if isinstance(value, str) else None
+
+
+def request_id_of(headers: Mapping[str, str] | None) -> str | None:
+    value = header(headers, REQUEST_ID_HEADER)
+    return value[:200] if value else None
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An RFC 7231 date (``Date``, ``Retry-After``) as an aware UTC datetime, or None."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 100:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:  # "-0000" / naive: HTTP dates are GMT
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+
+
+def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
+    """``Retry-After`` in seconds (delay or HTTP date), clamped to [0, 1 day]; None if absent."""
+    value = header(headers, "Retry-After")
+    if not value:
+        return None
+    if value.isascii() and value.isdigit() and len(value) < 10:
+        return min(float(value), _RETRY_AFTER_CAP)
+    when = parse_http_date(value)
+    if when is None:
+        return None
+    reference = parse_http_date(header(headers, "Date")) or datetime.now(UTC)
+    return max(0.0, min((when - reference).total_seconds(), _RETRY_AFTER_CAP))
+
+
+def server_time_from(
+    headers: Mapping[str, str] | None, *, received_monotonic: float, local_now: datetime
+) -> ServerTime:
+    """Server time at receipt from the ``Date`` header; the PC's clock if there is none."""
+    date = parse_http_date(header(headers, "Date"))
+    if date is None:
+        return ServerTime(local_now, received_monotonic, from_header=False)
+    return ServerTime(date, received_monotonic, from_header=True)
+
+
+# --- bodies -------------------------------------------------------------------------
+
+
+def load_json(body: bytes | None) -> Any:
+    """The decoded JSON document, or the sentinel ``_NOT_JSON``; never raises."""
+    if not body:
+        return _NOT_JSON
+    try:
+        return json.loads(body)
+    except (ValueError, TypeError, RecursionError, UnicodeDecodeError):
+        return _NOT_JSON
+
+
+def clean_message(message: Any) -> str | None:
+    """A server message fit for details: stray quotes and control characters removed."""
+    if message is None:
+        return None
+    if not isinstance(message, str):
+        try:
+            message = json.dumps(message, ensure_ascii=False)
+        except (TypeError, ValueError, RecursionError):
+            return None
+    text = "".join(ch if ch.isprintable() else " " for ch in message).strip()
+    text = text.strip("\"'").strip()
+    return text[:MAX_MESSAGE] or None
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if abs(value) < 10**12 else None
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit() and len(text) < 12:
+        return int(text)
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value) if abs(value) < 1e12 else None
+    return None
+
+
+def _entries(doc: Any, key: str) -> list[tuple[int | None, str | None]]:
+    """``errors`` / ``warnings`` as (code, message) pairs; junk entries are tolerated."""
+    if not isinstance(doc, dict):
+        return []
+    items = doc.get(key)
+    if not isinstance(items, list):
+        return []
+    result: list[tuple[int | None, str | None]] = []
+    for item in items[:50]:
+        if isinstance(item, dict):
+            result.append((_as_int(item.get("code")), clean_message(item.get("message"))))
+        else:
+            result.append((None, clean_message(item)))
+    return result
+
+
+def warnings_of(doc: Any) -> tuple[ApiWarning, ...]:
+    return tuple(ApiWarning(code, message or "") for code, message in _entries(doc, "warnings"))
+
+
+def _non_json_note(headers: Mapping[str, str] | None, body: bytes | None) -> str:
+    kind = header(headers, "Content-Type") or "no content type"
+    size = len(body or b"")
+    return "Empty body" if not size else f"Body was not JSON ({kind[:60]}, {size} bytes)"
+
+
+# --- classification -----------------------------------------------------------------
+
+
+def classify(
+    status: int,
+    headers: Mapping[str, str] | None,
+    body: bytes | None,
+    *,
+    cluster_label: str = "",
+    operation: str = "",
+) -> CapdeskError | None:
+    """None for a success, else the error to raise: body codes first, HTTP status second."""
+    doc = load_json(body)
+    errors = _entries(doc, "errors")
+    details = ErrorDetails(
+        http_status=status,
+        request_id=request_id_of(headers),
+        cluster=cluster_label or None,
+        technical=_non_json_note(headers, body) if doc is _NOT_JSON else None,
+    )
+    retry_after = retry_after_seconds(headers)
+
+    for code, message in errors:
+        if code == 429:
+            here = replace(details, capillary_code=code, message=message)
+            return _rate_limited(here, retry_after, operation, daily=True)
+        if code in _CODES:
+            cls, sentence = _CODES[code]
+            return cls(sentence, replace(details, capillary_code=code, message=message))
+    if errors:
+        code, message = errors[0]
+        details = replace(details, capillary_code=code, message=message)
+        if operation == OP_CARD_NUMBER and _mentions_card_setup(message):
+            return CardGenerationNotEnabled(details=details)
+    return _by_status(status, doc, errors, details, retry_after, cluster_label, operation)
+
+
+def _mentions_card_setup(message: str | None) -> bool:
+    text = (message or "").upper()
+    return any(
+        word in text
+        for word in ("CONF_CARD", "EXTERNALID_ENABLED", "CARD NUMBER GENERATION", "NOT ENABLED")
+    )
+
+
+def _rate_limited(
+    details: ErrorDetails, retry_after: float | None, operation: str, *, daily: bool
+) -> RateLimited:
+    if not daily and retry_after is not None and retry_after <= 3600:
+        wait = max(1, math.ceil(retry_after))
+        sentence = f"Capillary is getting too many requests. Wait {wait} seconds and try again."
+    elif daily or operation in (OP_FETCH_OTP, OP_GENERATE_OTP):
+        sentence = None  # the class default: too many OTPs for this customer today
+    else:
+        sentence = "Capillary is getting too many requests. Wait a minute and try again."
+    return RateLimited(sentence, details, retry_after=retry_after)
+
+
+def _by_status(
+    status: int,
+    doc: Any,
+    errors: list[tuple[int | None, str | None]],
+    details: ErrorDetails,
+    retry_after: float | None,
+    cluster_label: str,
+    operation: str,
+) -> CapdeskError | None:
+    if 200 <= status < 300:
+        if not isinstance(doc, dict):
+            note = details.technical or "Body was JSON but not an object"
+            return UnreadableResponse(details=replace(details, technical=note))
+        if errors:
+            return ServerError("Capillary could not do that. " + _FETCH_AGAIN, details)
+        return None
+    if status == 429:
+        return _rate_limited(details, retry_after, operation, daily=False)
+    if status in _BUSY_SENTENCES:
+        return ServerBusy(_BUSY_SENTENCES[status], details)
+    if operation == OP_TOKEN and status in (400, 401, 403):
+        return AuthenticationFailed(
+            "The OAuth key or secret was rejected. Check them and sign in again.", details
+        )
+    card = operation == OP_CARD_NUMBER
+    if status == 401:
+        return AuthenticationFailed(details=details)
+    if status == 403:
+        return CardGenerationNotEnabled(details=details) if card else NotPermitted(details=details)
+    if status == 405:
+        return WrongMethod(None if card else _CHECK_ADDRESS_METHOD, details)
+    if status == 407:
+        where = f" ({cluster_label})" if cluster_label else ""
+        sentence = f"This PC's network proxy would not let capdesk reach Capillary{where}."
+        return NetworkError(sentence + " Ask IT to allow it.", details, reason="other")
+    if status in _OTHER_SENTENCES:
+        return InvalidRequest(_OTHER_SENTENCES[status], details)
+    if status >= 500:
+        return ServerError(details=details)
+    if 400 <= status < 500:
+        return InvalidRequest(details=details)
+    return ServerError(
+        "Capillary answered in an unexpected way. Check the cluster address in settings, "
+        "or call support.",
+        details,
+    )
+
+
+_CHECK_ADDRESS_METHOD = (
+    "The server does not accept this kind of request. Check the cluster address in "
+    "settings, or call support."
+)
+_OTHER_SENTENCES = {
+    404: "Capillary does not offer this at that address. Check the cluster address in "
+    "settings, or call support.",
+    415: "Capillary did not accept the request format. Call support.",
+}
+
+
+# --- successful bodies --------------------------------------------------------------
+
+
+def _unreadable(what: str, headers: Mapping[str, str] | None, status: int | None, label: str):
+    return UnreadableResponse(
+        details=ErrorDetails(
+            http_status=status,
+            request_id=request_id_of(headers),
+            cluster=label or None,
+            technical=what,
+        )
+    )
+
+
+def parse_valid_upto(text: Any) -> datetime | None:
+    """ISO 8601 with an offset (``2017-08-07T21:44:20+05:30``) → aware datetime, else None."""
+    if not isinstance(text, str) or not 10 <= len(text) <= 40:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        return None
+    return value
+
+
+def _valid_code(code: Any) -> bool:
+    return (
+        isinstance(code, str)
+        and 0 < len(code) <= MAX_CODE_LENGTH
+        and code.isprintable()
+        and code.strip() == code
+    )
+
+
+def parse_otp(
+    body: bytes | None,
+    headers: Mapping[str, str] | None,
+    *,
+    server_time: ServerTime,
+    status: int | None = 200,
+    cluster_label: str = "",
+) -> OtpResult:
+    """The ``GET /v2/otp`` success body as an :class:`OtpResult` (or UnreadableResponse)."""
+    doc = load_json(body)
+    if not isinstance(doc, dict):
+        raise _unreadable(_non_json_note(headers, body), headers, status, cluster_label)
+    code = doc.get("code")
+    if not _valid_code(code):
+        raise _unreadable("OTP code missing or malformed", headers, status, cluster_label)
+    valid_upto = parse_valid_upto(doc.get("validUpto"))
+    if valid_upto is None:
+        raise _unreadable("validUpto missing or malformed", headers, status, cluster_label)
+    return OtpResult(
+        code=code,
+        valid_upto=valid_upto,
+        org_id=_as_int(doc.get("orgId")),
+        user_id=_as_int(doc.get("userId")),
+        warnings=warnings_of(doc),
+        server_time=server_time,
+        request_id=request_id_of(headers),
+        valid_upto_text=doc["validUpto"].strip(),
+    )
+
+
+def parse_card_number(
+    body: bytes | None,
+    headers: Mapping[str, str] | None,
+    *,
+    status: int | None = 200,
+    cluster_label: str = "",
+) -> CardNumberResult:
+    """The ``/v2/cardNumber`` success body (``{"entity": "1000000010"}``)."""
+    doc = load_json(body)
+    if not isinstance(doc, dict):
+        raise _unreadable(_non_json_note(headers, body), headers, status, cluster_label)
+    entity = doc.get("entity")
+    if isinstance(entity, int) and not isinstance(entity, bool) and entity >= 0:
+        entity = str(entity)
+    if (
+        not isinstance(entity, str)
+        or not 0 < len(entity) <= MAX_CARD_NUMBER_LENGTH
+        or not entity.isprintable()
+        or any(ch.isspace() for ch in entity)
+    ):
+        raise _unreadable("Card number missing or malformed", headers, status, cluster_label)
+    return CardNumberResult(
+        number=entity,
+        warnings=warnings_of(doc),
+        request_id=request_id_of(headers),
+        server_date=parse_http_date(header(headers, "Date")),
+    )

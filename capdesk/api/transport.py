@@ -1,0 +1,355 @@
+"""HTTP plumbing: verified TLS through the OS trust store, proxies, retries, read caps.
+
+* TLS is always verified, against the operating system's trust store (truststore),
+  so a company proxy whose root certificate IT installed in Windows just works and
+  nobody is ever tempted to switch verification off.
+* System proxy settings are honoured (``trust_env``).
+* Only GETs are retried (connection failures, resets, 429/461/503/521), with a short
+  backoff. ``Retry-After`` is honoured up to :data:`MAX_RETRY_AFTER`; a longer one is
+  not waited out but surfaced, so staff see "wait N seconds" instead of a frozen app.
+  Timeouts are not retried: staff have already waited long enough.
+* Bodies are streamed and refused past :data:`MAX_BODY` without reading them all.
+* Every requests/urllib3 failure becomes a :class:`NetworkError` with a ``reason``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import logging
+import socket
+import ssl
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+import truststore
+import urllib3.exceptions as u3
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from capdesk.api.errors import ErrorDetails, NetworkError, UnreadableResponse
+from capdesk.clock import SYSTEM_CLOCK, Clock
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 2 * 1024 * 1024
+MAX_RETRY_AFTER = 10.0
+RETRY_STATUSES = frozenset({429, 461, 503, 521})
+USER_AGENT = "capdesk/0.1"
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds to wait for a connection and then for each read of the answer."""
+
+    connect: float = 5.0
+    read: float = 20.0
+
+    def as_tuple(self) -> tuple[float, float]:
+        return (self.connect, self.read)
+
+
+DEFAULT_TIMEOUTS = Timeouts()
+
+
+class CappedRetry(Retry):
+    """urllib3 ``Retry`` that never sleeps long and never retries a timeout.
+
+    A ``Retry-After`` above ``max_retry_after`` stops retrying: the response is handed
+    back (``raise_on_status=False``) and classified as RateLimited/ServerBusy with the
+    server's value, instead of freezing the counter for minutes.
+    """
+
+    def __init__(self, *args: Any, max_retry_after: float = MAX_RETRY_AFTER, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.max_retry_after = max_retry_after
+
+    def new(self, **kw: Any) -> CappedRetry:
+        kw.setdefault("max_retry_after", self.max_retry_after)
+        return super().new(**kw)
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: Any = None,
+        error: Exception | None = None,
+        _pool: Any = None,
+        _stacktrace: Any = None,
+    ) -> CappedRetry:
+        if error is not None and _is_timeout(error):
+            raise error.with_traceback(_stacktrace)
+        if response is not None:
+            wanted = _retry_after(response.headers.get("Retry-After"))
+            if wanted is not None and wanted > self.max_retry_after:
+                raise u3.MaxRetryError(_pool, url, u3.ResponseError("Retry-After too long"))
+        return super().increment(method, url, response, error, _pool, _stacktrace)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """The server's ``Retry-After`` wish in seconds (inf when unreadable), None if absent."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        return float(text) if len(text) < 10 else float("inf")
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return float("inf")
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _is_timeout(error: BaseException) -> bool:
+    inner = error.original_error if isinstance(error, u3.ProxyError) else error
+    if isinstance(inner, u3.NewConnectionError):  # a subclass of ConnectTimeoutError
+        return False
+    return isinstance(inner, (u3.ConnectTimeoutError, u3.ReadTimeoutError, TimeoutError))
+
+
+class TrustStoreAdapter(HTTPAdapter):
+    """An HTTPAdapter whose pools verify TLS with the OS trust store (truststore)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._ssl_context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        super().__init__(*args, **kwargs)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self._ssl_context
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        proxy_kwargs["ssl_context"] = self._ssl_context
+        return super().proxy_manager_for(proxy, **proxy_kwargs)
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        """Always verify. No certifi bundle: the OS store decides (plus a CA file IT set)."""
+        if not url.lower().startswith("https"):
+            return
+        conn.cert_reqs = "CERT_REQUIRED"
+        conn.ca_certs = verify if isinstance(verify, str) and verify else None
+        conn.ca_cert_dir = None
+
+
+def make_session(
+    retries: int, backoff: float, *, max_retry_after: float = MAX_RETRY_AFTER, pool_size: int = 8
+) -> requests.Session:
+    """A session that verifies TLS, honours proxies, and retries GETs ``retries`` times."""
+    retries = max(0, int(retries))
+    if retries:
+        policy: Retry = CappedRetry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            other=0,
+            redirect=0,
+            allowed_methods=frozenset({"GET"}),
+            status_forcelist=RETRY_STATUSES,
+            backoff_factor=max(0.0, backoff),
+            backoff_max=4.0,
+            respect_retry_after_header=True,
+            retry_after_max=max_retry_after,
+            raise_on_status=False,
+            raise_on_redirect=False,
+            max_retry_after=max_retry_after,
+        )
+    else:
+        policy = Retry(
+            total=0,
+            connect=0,
+            read=False,
+            status=0,
+            other=0,
+            redirect=0,
+            raise_on_status=False,
+            raise_on_redirect=False,
+        )
+    session = requests.Session()
+    session.trust_env = True
+    session.verify = True
+    session.headers["User-Agent"] = USER_AGENT
+    for prefix in ("https://", "http://"):
+        session.mount(
+            prefix,
+            TrustStoreAdapter(max_retries=policy, pool_connections=4, pool_maxsize=pool_size),
+        )
+    return session
+
+
+# --- sending --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """What came back, read in full (within the cap), with when it arrived."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    elapsed: float
+    received_monotonic: float
+    local_now: datetime
+
+
+def send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str],
+    params: Mapping[str, str] | None = None,
+    data: bytes | None = None,
+    timeouts: Timeouts = DEFAULT_TIMEOUTS,
+    cluster_label: str = "",
+    clock: Clock = SYSTEM_CLOCK,
+    max_body: int = MAX_BODY,
+) -> RawResponse:
+    """One HTTP exchange; raises only NetworkError or UnreadableResponse."""
+    started = clock.monotonic()
+    try:
+        response = session.request(
+            method,
+            url,
+            headers=dict(headers),
+            params=params,
+            data=data,
+            timeout=timeouts.as_tuple(),
+            stream=True,
+            allow_redirects=False,  # never carry credentials to another address
+        )
+    except Exception as exc:
+        raise network_error(exc, cluster_label) from None
+    try:
+        body = _read_capped(response, max_body, cluster_label)
+    except UnreadableResponse:
+        raise
+    except Exception as exc:
+        raise network_error(exc, cluster_label) from None
+    finally:
+        response.close()
+    received = clock.monotonic()
+    return RawResponse(
+        status=response.status_code,
+        headers=response.headers,
+        body=body,
+        elapsed=received - started,
+        received_monotonic=received,
+        local_now=clock.now(),
+    )
+
+
+def _read_capped(response: requests.Response, max_body: int, cluster_label: str) -> bytes:
+    def too_big(size: str) -> UnreadableResponse:
+        return UnreadableResponse(
+            details=ErrorDetails(
+                http_status=response.status_code,
+                request_id=response.headers.get("X-Cap-Requestid"),
+                cluster=cluster_label or None,
+                technical=f"Answer too large ({size}); refused past {max_body} bytes",
+            )
+        )
+
+    length = response.headers.get("Content-Length", "")
+    if length.strip().isascii() and length.strip().isdigit() and int(length) > max_body:
+        raise too_big(f"{length.strip()} bytes announced")
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_content(_CHUNK):
+        total += len(chunk)
+        if total > max_body:
+            raise too_big("over the limit")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# --- failures as sentences ----------------------------------------------------------
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything it wraps (cause, context, urllib3 reasons, args)."""
+    seen: set[int] = set()
+    stack: list[BaseException] = [exc]
+    while stack and len(seen) < 40:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        wrapped = [
+            getattr(current, "reason", None),
+            getattr(current, "original_error", None),
+            current.__cause__,
+            current.__context__,
+            *current.args,
+        ]
+        stack.extend(w for w in wrapped if isinstance(w, BaseException))
+
+
+def network_reason(exc: BaseException) -> str:
+    """``tls`` / ``timeout`` / ``dns`` / ``refused`` / ``reset`` / ``other`` for a failure."""
+    chain = list(_chain(exc))
+
+    def has(*types: type[BaseException]) -> bool:
+        return any(isinstance(e, types) for e in chain)
+
+    if has(requests.exceptions.SSLError, ssl.SSLError, u3.SSLError, ssl.CertificateError):
+        return "tls"
+    if has(u3.NameResolutionError, socket.gaierror):
+        return "dns"
+    if has(ConnectionRefusedError):
+        return "refused"
+    if has(requests.exceptions.Timeout, u3.ReadTimeoutError, TimeoutError, socket.timeout) or any(
+        isinstance(e, u3.ConnectTimeoutError) and not isinstance(e, u3.NewConnectionError)
+        for e in chain
+    ):
+        return "timeout"
+    if has(
+        ConnectionResetError,
+        ConnectionAbortedError,
+        BrokenPipeError,
+        http.client.RemoteDisconnected,
+        http.client.IncompleteRead,
+        u3.ProtocolError,
+        requests.exceptions.ChunkedEncodingError,
+    ):
+        return "reset"
+    return "other"
+
+
+def network_error(exc: BaseException, cluster_label: str = "") -> NetworkError:
+    """A staff sentence (naming the cluster) and a technical note for one failure."""
+    where = f" ({cluster_label})" if cluster_label else ""
+    reason = network_reason(exc)
+    is_proxy = any(
+        isinstance(e, requests.exceptions.ProxyError | u3.ProxyError) for e in _chain(exc)
+    )
+    sentences = {
+        "tls": (
+            f"The connection to Capillary{where} could not be verified as secure. If this "
+            "PC uses a company proxy, ask IT to check it, then try again."
+        ),
+        "timeout": (f"Capillary{where} did not answer in time. Check the network and try again."),
+        "reset": (
+            f"The connection to Capillary{where} was cut off. Check the network and try again."
+        ),
+    }
+    sentence = sentences.get(reason, f"Can't reach Capillary{where}. Check the network.")
+    if is_proxy and reason != "tls":
+        sentence = (
+            f"Can't reach Capillary{where} through this PC's network proxy. Check the network, "
+            "or ask IT to check the proxy."
+        )
+    technical = f"{type(exc).__name__}: {exc}"[:300]
+    log.debug("Network failure (%s): %s", reason, technical)
+    return NetworkError(
+        sentence,
+        ErrorDetails(cluster=cluster_label or None, technical=technical),
+        reason=reason,
+    )
