@@ -1,0 +1,62 @@
+"""``capdesk otp``: fetch a customer's current OTP and say how long it stays valid.
+
+The identifier is checked before anything else (no cluster, no credentials, no
+call) so a typo never reaches Capillary. The code goes to stdout only; it is never
+logged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from capdesk.cli.output import TRAINING_BANNER, format_validity, group_code
+from capdesk.cli.runtime import Runtime, choose_cluster, connect
+from capdesk.clock import SYSTEM_CLOCK, Clock
+
+log = logging.getLogger(__name__)
+
+
+def run_otp(args: argparse.Namespace, runtime: Runtime, clock: Clock = SYSTEM_CLOCK) -> int:
+    from capdesk.api.identifiers import normalise_identifier
+
+    value = normalise_identifier(
+        args.identifier_name, args.identifier_value, runtime.settings.default_country
+    )
+    cluster = choose_cluster(args.cluster, args.base_url, runtime.paths)
+    if cluster.training:
+        print(TRAINING_BANNER, file=sys.stderr)
+    with connect(runtime, cluster) as connection:
+        result = connection.client.fetch_otp(
+            args.identifier_name,
+            value,
+            source=args.source,
+            account_id=args.account_id or None,
+            scope=args.scope,
+            threshold=args.threshold,
+        )
+    log.info(
+        "OTP fetched for a %s identifier on %s (request id %s)",
+        args.identifier_name,
+        cluster.key,
+        result.request_id,
+    )
+    now = clock.monotonic()
+    if args.json:
+        print(json.dumps(result.to_json(now)))
+        return 0
+    print(f"OTP: {group_code(result.code)}")
+    print(format_validity(result.seconds_left(now), result.valid_upto))
+    ids = []
+    if result.user_id is not None:
+        ids.append(f"Customer id: {result.user_id}")
+    if result.org_id is not None:
+        ids.append(f"Org id: {result.org_id}")
+    if ids:
+        print("   ".join(ids))
+    for warning in result.warnings:
+        code = f" (code {warning.code})" if warning.code is not None else ""
+        print(f"Warning: {warning.message}{code}")
+    return 0

@@ -1,0 +1,217 @@
+"""What every CLI command needs: paths, logging, settings, the cluster, credentials, a client.
+
+Credentials come from the environment first (for scripts), then the cluster's
+keyring entry; the training cluster runs its simulator embedded on a random
+loopback port with the demo till, and stops it on exit. Secrets found here are
+registered with the log redaction filter before anything else can log them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
+from capdesk.api.errors import InvalidInput, KeyringUnavailable, NotSignedIn
+from capdesk.paths import AppPaths, default_paths
+
+if TYPE_CHECKING:
+    from capdesk.api.client import CapillaryClient
+    from capdesk.api.clusters import Cluster
+    from capdesk.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """The paths and settings of this run; logging is already set up."""
+
+    paths: AppPaths
+    settings: Settings
+
+
+def start_runtime(environ: Mapping[str, str] | None = None) -> Runtime:
+    """Create the user folders, send logging to the rotating log file, read settings."""
+    from capdesk.logs import setup_logging
+    from capdesk.settings import Settings
+    from capdesk.store.policy import load_policy
+
+    paths = default_paths(dict(environ) if environ is not None else None).ensure()
+    setup_logging(paths.log_file)
+    return Runtime(paths, Settings(paths, load_policy(paths)))  # policy logs its problems
+
+
+def choose_cluster(name: str | None, base_url: str | None, paths: AppPaths) -> Cluster:
+    """The cluster from ``--cluster``/``--base-url``; training when neither is given."""
+    from capdesk.api.clusters import load_clusters, resolve_cluster
+
+    return resolve_cluster(name, base_url, load_clusters(paths.cluster_files()))
+
+
+def credential_key(cluster: Cluster) -> str:
+    """The keyring entry name: the cluster key, or the normalised URL for custom ones.
+
+    Every custom cluster shares the key ``custom``, so two custom addresses would
+    overwrite each other's till; the URL (lower-case scheme and host, no default
+    port, no trailing slash) tells them apart.
+    """
+    from capdesk.api.clusters import CUSTOM_KEY
+
+    if cluster.key != CUSTOM_KEY or not cluster.base_url:
+        return cluster.key
+    parts = urlsplit(cluster.base_url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"
+    default_port = {"https": 443, "http": 80}.get(scheme)
+    port = f":{parts.port}" if parts.port and parts.port != default_port else ""
+    return f"{scheme}://{host}{port}{parts.path.rstrip('/')}"
+
+
+def login_hint(cluster: Cluster) -> str:
+    """The exact command that signs a till in for this cluster."""
+    where = (
+        f"--base-url {cluster.base_url}" if cluster.key == "custom" else f"--cluster {cluster.key}"
+    )
+    return f"capdesk login {where} --username TILL"
+
+
+def environment_credentials(environ: Mapping[str, str] | None = None) -> Credentials | None:
+    """Credentials from CAPDESK_USERNAME/PASSWORD or CAPDESK_OAUTH_KEY/SECRET, if set.
+
+    The password is hashed at once; every secret is registered for log redaction.
+    Half a pair (or both kinds) is a usage mistake, reported as such.
+    """
+    from capdesk.logs import register_secret
+
+    env = os.environ if environ is None else environ
+    username = env.get("CAPDESK_USERNAME", "").strip()
+    password = env.get("CAPDESK_PASSWORD", "")
+    key = env.get("CAPDESK_OAUTH_KEY", "").strip()
+    secret = env.get("CAPDESK_OAUTH_SECRET", "")
+    basic = bool(username or password)
+    oauth = bool(key or secret)
+    if basic and oauth:
+        raise InvalidInput(
+            "Set either CAPDESK_USERNAME and CAPDESK_PASSWORD, or CAPDESK_OAUTH_KEY and "
+            "CAPDESK_OAUTH_SECRET, not both."
+        )
+    credentials: Credentials
+    if basic:
+        if not (username and password):
+            raise InvalidInput("Set both CAPDESK_USERNAME and CAPDESK_PASSWORD, or neither.")
+        register_secret(password)
+        credentials = BasicCredentials.from_password(username, password)
+    elif oauth:
+        if not (key and secret):
+            raise InvalidInput("Set both CAPDESK_OAUTH_KEY and CAPDESK_OAUTH_SECRET, or neither.")
+        credentials = OAuthCredentials(key=key, secret=secret)
+    else:
+        return None
+    for value in credentials.secrets():
+        register_secret(value)
+    return credentials
+
+
+def stored_credentials(cluster: Cluster) -> Credentials:
+    """The cluster's keyring entry, or :class:`NotSignedIn` saying how to sign in."""
+    from capdesk.logs import register_secret
+    from capdesk.store.credentials import CredentialStore
+
+    try:
+        credentials = CredentialStore().load(credential_key(cluster))
+    except KeyringUnavailable as error:
+        raise KeyringUnavailable(
+            f"{error.sentence} Scripts can set CAPDESK_USERNAME and CAPDESK_PASSWORD instead.",
+            error.details,
+        ) from None
+    if credentials is None:
+        raise NotSignedIn(
+            f"No till is signed in for {cluster.label}. Sign in with: {login_hint(cluster)} "
+            "(or set CAPDESK_USERNAME and CAPDESK_PASSWORD)."
+        )
+    for value in credentials.secrets():
+        register_secret(value)
+    return credentials
+
+
+def demo_credentials() -> BasicCredentials:
+    """The simulator's demo till (public training values, listed in the README)."""
+    from capdesk.simulator.demo_data import TILL
+
+    return BasicCredentials.from_password(TILL.username, TILL.password)
+
+
+def credentials_for(cluster: Cluster) -> Credentials:
+    """Training: the demo till. Otherwise the environment, else the keyring."""
+    if cluster.training:
+        return demo_credentials()
+    return environment_credentials() or stored_credentials(cluster)
+
+
+@dataclass
+class Connection:
+    """A ready client and what it was made from (for history rows and messages)."""
+
+    cluster: Cluster
+    credentials: Credentials
+    client: CapillaryClient
+    base_url: str
+    simulator: Any = None  # the embedded TrainingSimulator, when training
+
+
+@contextmanager
+def training_base_url(cluster: Cluster) -> Iterator[tuple[str, Any]]:
+    """The cluster's URL; for training, an embedded simulator that stops on exit."""
+    if not cluster.training:
+        assert cluster.base_url is not None
+        yield cluster.base_url, None
+        return
+    from capdesk.simulator import TrainingSimulator
+
+    simulator = TrainingSimulator(host="127.0.0.1", port=0)
+    simulator.start()
+    log.info("Embedded training simulator at %s", simulator.base_url)
+    try:
+        yield simulator.base_url, simulator
+    finally:
+        simulator.stop()
+
+
+def make_client(
+    base_url: str, cluster: Cluster, credentials: Credentials, settings: Settings
+) -> CapillaryClient:
+    from capdesk.api.client import CapillaryClient
+    from capdesk.api.transport import Timeouts
+
+    return CapillaryClient(
+        base_url,
+        credentials,
+        cluster_label=cluster.label,
+        timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout),
+        card_method=settings.card_method,
+        external_id_param=settings.external_id_param,
+        default_country=settings.default_country,
+    )
+
+
+@contextmanager
+def connect(
+    runtime: Runtime, cluster: Cluster, credentials: Credentials | None = None
+) -> Iterator[Connection]:
+    """A client for ``cluster``; the simulator (if any) and the client close on exit."""
+    if credentials is None:
+        credentials = credentials_for(cluster)
+    with ExitStack() as stack:
+        base_url, simulator = stack.enter_context(training_base_url(cluster))
+        client = make_client(base_url, cluster, credentials, runtime.settings)
+        stack.callback(client.close)
+        log.info("Using cluster %s at %s", cluster.key, base_url)
+        yield Connection(cluster, credentials, client, base_url, simulator)
