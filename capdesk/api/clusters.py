@@ -34,6 +34,11 @@ class Cluster:
     base_url: str | None
     training: bool = False
 
+    @property
+    def custom(self) -> bool:
+        """Typed in as an address (see :func:`custom_cluster`), not a preset or admin entry."""
+        return self.key.startswith(CUSTOM_KEY + ":")
+
 
 TRAINING = Cluster("training", "Training (simulated)", None, True)
 
@@ -107,10 +112,21 @@ def check_base_url(base_url: str) -> str:
 
 
 def custom_cluster(base_url: str) -> Cluster:
-    """A cluster for an address typed by an administrator (raises InvalidInput)."""
+    """A cluster for an address typed by an administrator (raises InvalidInput).
+
+    Its key is ``custom:`` plus the normalised address (lower-case scheme and host,
+    no default port, no trailing slash), so each custom address keeps its own
+    keyring entry and the window and the command line find the same one.
+    """
     url = check_base_url(base_url)
-    host = urlsplit(url).hostname or url
-    return Cluster(CUSTOM_KEY, f"Custom ({host})", url)
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    shown_host = f"[{host}]" if ":" in host else host
+    default_port = {"https": 443, "http": 80}.get(scheme)
+    port = f":{parts.port}" if parts.port and parts.port != default_port else ""
+    normalised = f"{scheme}://{shown_host}{port}{parts.path.rstrip('/')}"
+    return Cluster(f"{CUSTOM_KEY}:{normalised}", f"Custom ({shown_host}{port})", url)
 
 
 def load_clusters(files: Iterable[Path]) -> dict[str, Cluster]:
@@ -150,7 +166,7 @@ def _apply_entry(clusters: dict[str, Cluster], key: str, entry: object, path: Pa
         log.warning("%s skipped: not a table", where)
         return
     key = key.strip().lower()
-    if not key or key == CUSTOM_KEY or len(key) > 64:
+    if not key or key.split(":")[0] == CUSTOM_KEY or len(key) > 64:
         log.warning("%s skipped: unusable cluster name", where)
         return
     hidden = entry.get("hidden", False)

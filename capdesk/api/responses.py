@@ -270,7 +270,7 @@ def _rate_limited(
     if not daily and retry_after is not None and retry_after <= 3600:
         wait = max(1, math.ceil(retry_after))
         sentence = f"Capillary is getting too many requests. Wait {wait} seconds and try again."
-    elif daily or operation in (OP_FETCH_OTP, OP_GENERATE_OTP):
+    elif operation in (OP_FETCH_OTP, OP_GENERATE_OTP):
         sentence = None  # the class default: too many OTPs for this customer today
     else:
         sentence = "Capillary is getting too many requests. Wait a minute and try again."

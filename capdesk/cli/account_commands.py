@@ -13,7 +13,7 @@ import os
 
 from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
 from capdesk.api.errors import CapdeskError, InvalidInput
-from capdesk.cli.runtime import Runtime, choose_cluster, connect, credential_key, demo_credentials
+from capdesk.cli.runtime import Runtime, choose_cluster, connect, demo_credentials
 
 
 def _ask(prompt: str) -> str:
@@ -60,11 +60,11 @@ def run_login(args: argparse.Namespace, runtime: Runtime) -> int:
         )
         return 0
     store = CredentialStore()
-    store.signed_in_as(credential_key(cluster))  # no password store: say so before asking
+    store.signed_in_as(cluster.key)  # no password store: say so before asking
     credentials = _typed_credentials(args)
     with connect(runtime, cluster, credentials) as connection:
         connection.client.check_credentials()
-    store.save(credential_key(cluster), credentials)
+    store.save(cluster.key, credentials)
     print(
         f"Signed in to {cluster.label} as {credentials.display_name}. "
         "The till is kept in this computer's password store."
@@ -80,7 +80,7 @@ def run_logout(args: argparse.Namespace, runtime: Runtime) -> int:
         print("The training cluster has no sign-in to remove.")
         return 0
     store = CredentialStore()
-    key = credential_key(cluster)
+    key = cluster.key
     who = store.signed_in_as(key)
     store.delete(key)
     if who:
@@ -106,7 +106,7 @@ def run_clusters(args: argparse.Namespace, runtime: Runtime) -> int:
         who = "unknown"
         if store is not None:
             try:
-                who = store.signed_in_as(credential_key(cluster)) or "-"
+                who = store.signed_in_as(cluster.key) or "-"
             except CapdeskError as error:  # no password store: say it once, stop asking
                 store, note = None, error.sentence
         rows.append((cluster.key, cluster.label, cluster.base_url or "", who))

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, TextIO
 from capdesk.api.errors import CapdeskError
 from capdesk.api.models import ApiWarning
 from capdesk.cli.output import TRAINING_BANNER, plural, print_error
-from capdesk.cli.runtime import Runtime, choose_cluster, connect, credential_key, credentials_for
+from capdesk.cli.runtime import Runtime, choose_cluster, connect, credentials_for
 
 if TYPE_CHECKING:
     from capdesk.api.client import CapillaryClient
@@ -228,7 +228,7 @@ def run_card_number(args: argparse.Namespace, runtime: Runtime) -> int:
                 connection.client,
                 history,
                 args.count,
-                cluster=credential_key(cluster),
+                cluster=cluster.label,
                 till=credentials.display_name,
                 out=sys.stdout,
                 err=sys.stderr,

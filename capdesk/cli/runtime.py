@@ -14,7 +14,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
 from capdesk.api.errors import InvalidInput, KeyringUnavailable, NotSignedIn
@@ -54,31 +53,10 @@ def choose_cluster(name: str | None, base_url: str | None, paths: AppPaths) -> C
     return resolve_cluster(name, base_url, load_clusters(paths.cluster_files()))
 
 
-def credential_key(cluster: Cluster) -> str:
-    """The keyring entry name: the cluster key, or the normalised URL for custom ones.
-
-    Every custom cluster shares the key ``custom``, so two custom addresses would
-    overwrite each other's till; the URL (lower-case scheme and host, no default
-    port, no trailing slash) tells them apart.
-    """
-    from capdesk.api.clusters import CUSTOM_KEY
-
-    if cluster.key != CUSTOM_KEY or not cluster.base_url:
-        return cluster.key
-    parts = urlsplit(cluster.base_url)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"
-    default_port = {"https": 443, "http": 80}.get(scheme)
-    port = f":{parts.port}" if parts.port and parts.port != default_port else ""
-    return f"{scheme}://{host}{port}{parts.path.rstrip('/')}"
-
-
 def login_hint(cluster: Cluster) -> str:
     """The exact command that signs a till in for this cluster."""
     where = (
-        f"--base-url {cluster.base_url}" if cluster.key == "custom" else f"--cluster {cluster.key}"
+        f"--base-url {cluster.base_url}" if cluster.custom else f"--cluster {cluster.key}"
     )
     return f"capdesk login {where} --username TILL"
 
@@ -126,7 +104,7 @@ def stored_credentials(cluster: Cluster) -> Credentials:
     from capdesk.store.credentials import CredentialStore
 
     try:
-        credentials = CredentialStore().load(credential_key(cluster))
+        credentials = CredentialStore().load(cluster.key)
     except KeyringUnavailable as error:
         raise KeyringUnavailable(
             f"{error.sentence} Scripts can set CAPDESK_USERNAME and CAPDESK_PASSWORD instead.",

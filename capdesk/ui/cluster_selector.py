@@ -146,10 +146,10 @@ class ClusterSelector(QWidget):
         self.clusterChosen.emit(self._clusters[index])
 
     def _add_custom(self, cluster: Cluster) -> None:
-        """List ``cluster``; one typed earlier under the same key (e.g. "custom") is replaced."""
-        self._custom = [c for c in self._custom if c.key != cluster.key] + [cluster]
+        """List ``cluster``; a custom address typed earlier is replaced (one at a time)."""
+        self._custom = [c for c in self._custom if not c.custom] + [cluster]
         for index, existing in enumerate(self._clusters):
-            if existing.key == cluster.key:
+            if existing.custom:
                 self._clusters[index] = cluster
                 self.combo.setItemText(index, cluster.label)
                 break

@@ -118,7 +118,7 @@ base_url = "https://good.example.com"
 def test_custom_cluster_accepts(url: str, expected: str) -> None:
     cluster = custom_cluster(url)
     assert cluster.base_url == expected
-    assert cluster.key == "custom" and not cluster.training
+    assert cluster.key == f"custom:{expected}" and cluster.custom and not cluster.training
 
 
 @pytest.mark.parametrize(

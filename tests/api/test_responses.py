@@ -164,6 +164,12 @@ def test_rate_limit_sentences_and_retry_after() -> None:
     assert dated.retry_after == 30
 
 
+def test_a_rate_limited_card_number_does_not_blame_the_customers_otps() -> None:
+    card = classify(429, {}, body_with(429), operation=OP_CARD_NUMBER)
+    assert isinstance(card, e.RateLimited)
+    assert "OTP" not in card.sentence and "too many requests" in card.sentence
+
+
 def test_retry_after_parsing() -> None:
     assert retry_after_seconds({"retry-after": "5"}) == 5
     assert retry_after_seconds({}) is None

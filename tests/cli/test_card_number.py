@@ -39,7 +39,7 @@ def test_numbers_are_printed_one_per_line_and_kept_in_history(simulator, run_cli
     finally:
         history.close()
     assert entry.till == DEMO_TILL
-    assert entry.cluster == simulator.base_url  # custom address: keyed by its URL
+    assert entry.cluster == f"Custom ({simulator.base_url.removeprefix('http://')})"
     assert result.err == ""  # stderr is not a terminal: no progress line
     assert_no_secrets(result.text)
 
