@@ -145,6 +145,8 @@ def load_clusters(files: Iterable[Path]) -> dict[str, Cluster]:
     """
     clusters: dict[str, Cluster] = {TRAINING.key: TRAINING, **PRESETS}
     for path in files:
+        if not Path(path).exists():
+            continue  # the usual case: nobody configured extra clusters
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:

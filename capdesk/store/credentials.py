@@ -169,6 +169,15 @@ class CredentialStore:
         backend = self._usable_backend()
         try:
             value = backend.get_password(SERVICE, username)
+        except UnicodeDecodeError:
+            # Secret Service entries are bytes: another program's non-UTF-8 entry is
+            # unreadable, not a missing keyring (save() can still replace it).
+            log.warning(
+                "stored credentials for cluster %s are unreadable (not UTF-8); "
+                "treated as signed out",
+                cluster_key,
+            )
+            return None
         except Exception as error:
             raise _unavailable(f"keyring could not read: {type(error).__name__}") from None
         if value is None:

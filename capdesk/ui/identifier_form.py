@@ -14,6 +14,7 @@ import itertools
 from dataclasses import dataclass
 
 import phonenumbers
+import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -256,6 +257,17 @@ class IdentifierForm(QWidget):
     def busy(self) -> bool:
         return self._busy
 
+    @property
+    def fetch_button(self) -> QPushButton:
+        return self._fetch
+
+    def set_identifier(self, name: str, value: str) -> None:
+        """Fill in the type and value as a person would (used by ``--smoke-test``)."""
+        index = self._name.findData(IdentifierName(name).value)
+        self._name.setCurrentIndex(index)
+        self._value.setText(value)
+        self._on_text_edited(value)
+
     def set_default_country(self, code: str) -> None:
         """Country assumed for mobile numbers typed without a country code (e.g. "IN")."""
         self._country = (code or "IN").strip().upper()
@@ -353,6 +365,8 @@ class IdentifierForm(QWidget):
             self.validate(show=False)  # the sentence goes as soon as the value is fixed
 
     def _on_editing_finished(self) -> None:
+        if not shiboken6.isValid(self._hint):
+            return  # focus left the field because the window is being torn down
         self._pause.stop()
         if self._value.text().strip():
             self.validate(show=True)

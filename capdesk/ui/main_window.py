@@ -114,14 +114,16 @@ class MainWindow(QMainWindow):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.addWidget(self.identifier_form)
-        left_layout.addWidget(self.otp_panel, 1)
+        left_layout.addWidget(self.otp_panel)
         left_layout.addWidget(self.training_controls)
+        left_layout.addStretch(1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.card_panel)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([600, 560])
         splitter.setChildrenCollapsible(False)
 
         top = QHBoxLayout()
@@ -164,6 +166,9 @@ class MainWindow(QMainWindow):
         self.banner.setVisible(cluster.training)
         self.training_controls.setVisible(cluster.training)
         self.cluster_selector.set_signed_in(self.service.signed_in_as(cluster))
+        # Training signs in by itself with its demo till: nothing to sign in or out of.
+        self.cluster_selector.sign_in_button.setVisible(not cluster.training)
+        self.cluster_selector.sign_out_button.setVisible(not cluster.training)
 
     def choose_cluster(self, cluster: Cluster) -> None:
         self.new_customer()

@@ -1,0 +1,147 @@
+"""Kiosk mode for the main window: full screen, no close or minimise, large controls.
+
+A kiosk is a counter PC that staff share and must not be able to wander off from:
+the window fills the screen, has no close/minimise/maximise buttons, refuses to
+close (Alt+F4 included) until an administrator allows it, and uses a
+touch-friendly stylesheet (``resources/kiosk.qss``). The administrator PIN, the
+idle timeout and the single instance live in their own modules; the main window
+wires them together.
+
+These helpers only change a window's flags, state and stylesheet, and remember the
+previous ones so :func:`leave_kiosk` restores them (an administrator switching kiosk
+mode off without restarting). Locking down Windows itself (the taskbar, Ctrl+Alt+Del,
+other programs) is the job of Windows' Assigned Access / Shell Launcher; see
+``installer/README.md``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QGuiApplication
+from PySide6.QtWidgets import QWidget
+
+from capdesk.paths import program_dir
+
+log = logging.getLogger(__name__)
+
+KIOSK_STYLESHEET = "kiosk.qss"
+
+# Buttons a kiosk window must not offer.
+REMOVED_HINTS = (
+    Qt.WindowType.WindowCloseButtonHint
+    | Qt.WindowType.WindowMinimizeButtonHint
+    | Qt.WindowType.WindowMaximizeButtonHint
+    | Qt.WindowType.WindowSystemMenuHint
+)
+
+REFUSED_SENTENCE = (
+    "This PC is in kiosk mode, so capdesk stays open. Ask an administrator to close it."
+)
+
+
+def resources_dir() -> Path:
+    """``resources/`` beside the executable (frozen) or at the checkout's root (source)."""
+    beside = program_dir() / "resources"
+    if beside.is_dir():
+        return beside
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+def load_kiosk_stylesheet(path: Path | None = None) -> str:
+    """The kiosk stylesheet text; empty (logged) when the file is missing."""
+    target = path or resources_dir() / KIOSK_STYLESHEET
+    try:
+        return target.read_text(encoding="utf-8")
+    except OSError:
+        log.warning("kiosk stylesheet not found at %s; using normal sizes", target)
+        return ""
+
+
+def kiosk_flags(flags: Qt.WindowType) -> Qt.WindowType:
+    """``flags`` with the close/minimise/maximise buttons and system menu removed."""
+    return (flags | Qt.WindowType.CustomizeWindowHint | Qt.WindowType.WindowTitleHint) & ~(
+        REMOVED_HINTS
+    )
+
+
+@dataclass(frozen=True)
+class KioskState:
+    """What :func:`apply_kiosk` changed, so :func:`leave_kiosk` can put it back."""
+
+    flags: Qt.WindowType
+    window_state: Qt.WindowState
+    stylesheet: str
+
+
+def apply_kiosk(window: QWidget, *, stylesheet: str | None = None) -> KioskState:
+    """Put ``window`` in kiosk mode; returns the previous state.
+
+    ``stylesheet`` defaults to ``resources/kiosk.qss``; it is appended to the
+    window's own stylesheet, so the window's styling still applies underneath.
+    """
+    previous = KioskState(window.windowFlags(), window.windowState(), window.styleSheet())
+    extra = load_kiosk_stylesheet() if stylesheet is None else stylesheet
+    was_visible = window.isVisible()
+    window.setWindowFlags(kiosk_flags(window.windowFlags()))  # hides a visible window
+    if extra:
+        window.setStyleSheet(f"{previous.stylesheet}\n{extra}" if previous.stylesheet else extra)
+    window.setWindowState(
+        (window.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowFullScreen
+    )
+    if was_visible:
+        window.show()
+    log.info("kiosk mode on")
+    return previous
+
+
+def leave_kiosk(window: QWidget, previous: KioskState) -> None:
+    """Undo :func:`apply_kiosk` (an administrator turned kiosk mode off)."""
+    was_visible = window.isVisible()
+    window.setWindowFlags(previous.flags)
+    window.setStyleSheet(previous.stylesheet)
+    window.setWindowState(previous.window_state & ~Qt.WindowState.WindowFullScreen)
+    if was_visible:
+        window.show()
+    log.info("kiosk mode off")
+
+
+class ClosePolicy(QObject):
+    """Decides whether the main window may close; call :meth:`should_close` in closeEvent.
+
+    Outside kiosk mode every close goes through. In kiosk mode a close is refused
+    (and :attr:`closeRefused` carries a sentence for the status line) unless an
+    administrator allowed the next one with :meth:`allow_next_close`, or Windows is
+    ending the session (log-off or shut-down must never be blocked)::
+
+        def closeEvent(self, event):
+            if self.close_policy.should_close(event):
+                super().closeEvent(event)
+    """
+
+    closeRefused = Signal(str)
+
+    def __init__(self, kiosk: bool = False, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.kiosk = kiosk
+        self._allowed = False
+
+    def allow_next_close(self) -> None:
+        """Let the next close through (after the administrator PIN was entered)."""
+        self._allowed = True
+
+    def should_close(self, event: QCloseEvent) -> bool:
+        """Accept or ignore ``event``; True when the window should go ahead and close."""
+        app = QGuiApplication.instance()
+        ending_session = isinstance(app, QGuiApplication) and app.isSavingSession()
+        if not self.kiosk or self._allowed or ending_session:
+            self._allowed = False
+            event.accept()
+            return True
+        event.ignore()
+        log.info("close refused in kiosk mode")
+        self.closeRefused.emit(REFUSED_SENTENCE)
+        return False

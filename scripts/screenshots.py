@@ -1,0 +1,118 @@
+"""Regenerate the README's screenshots of the window in the states staff see.
+
+    uv run python scripts/screenshots.py                 # offscreen, into docs/screenshots/
+    xvfb-run -a uv run python scripts/screenshots.py --platform xcb
+
+It drives the real window on the embedded training cluster through its buttons,
+with a fake clock for the window so "last 10 seconds" and "expired" can be shown
+without waiting. User files go to a temporary folder; nothing real is touched.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--platform", default="offscreen", help="Qt platform (offscreen, xcb)")
+    args = parser.parse_args()
+    os.environ["QT_QPA_PLATFORM"] = args.platform
+    os.environ["CAPDESK_HOME"] = tempfile.mkdtemp(prefix="capdesk-shots-")
+    os.environ["CAPDESK_MACHINE_CONFIG"] = tempfile.mkdtemp(prefix="capdesk-shots-machine-")
+    args.out.mkdir(parents=True, exist_ok=True)
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    from capdesk.api.clusters import TRAINING, load_clusters
+    from capdesk.api.errors import CapdeskError
+    from capdesk.clock import FakeClock
+    from capdesk.paths import default_paths
+    from capdesk.services import DeskService
+    from capdesk.settings import Settings
+    from capdesk.smoke import DEMO_MOBILE, _after_click
+    from capdesk.store.credentials import CredentialStore
+    from capdesk.store.history import CardHistory
+    from capdesk.store.policy import load_policy
+    from capdesk.ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(["capdesk"])
+    paths = default_paths().ensure()
+    clock = FakeClock(start=datetime.now(UTC), monotonic_start=time.monotonic())
+    history = CardHistory(paths.history_file)
+    service = DeskService(
+        settings=Settings(paths, load_policy(paths)),
+        credential_store=CredentialStore(),
+        history=history,
+        clusters=load_clusters(paths.cluster_files()),
+        clock=clock,
+        initial_cluster=TRAINING,
+    )
+    window = MainWindow(service, clock=clock)
+    window.resize(1180, 760)
+    window.show()
+
+    def shot(name: str) -> None:
+        app.processEvents()
+        path = args.out / f"{name}.png"
+        window.grab().save(str(path))
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+    async def tour() -> None:
+        form = window.identifier_form
+        shot("main-window-empty")
+        form.set_identifier("mobile", DEMO_MOBILE)
+        await _after_click(
+            window.training_controls.simulate_button.click,
+            window.otpRequestSimulated,
+            window.operationFailed,
+        )
+        await _after_click(form.fetch_button.click, window.otpShown, window.operationFailed)
+        window.card_panel.set_count(3)
+        await _after_click(
+            window.card_panel.generate_button.click,
+            window.cardBatchFinished,
+            window.operationFailed,
+        )
+        clock.advance(95)
+        window.otp_panel.countdown.poll()
+        shot("main-window")
+        clock.advance(797)
+        window.otp_panel.countdown.poll()
+        shot("otp-last-10-seconds")
+        clock.advance(12)
+        window.otp_panel.countdown.poll()
+        shot("otp-expired")
+        window.new_customer()
+        form.set_identifier("email", "nobody@example.com")
+        with contextlib.suppress(CapdeskError):  # the error is the point of this shot
+            await _after_click(form.fetch_button.click, window.otpShown, window.operationFailed)
+        window.status.set_details_open(True)
+        shot("error-with-details")
+        window.close()
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        loop.run_until_complete(tour())
+    finally:
+        loop.run_until_complete(service.close())
+        history.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
