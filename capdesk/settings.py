@@ -109,7 +109,7 @@ class Settings:
         30,
         policy_module.parse_clipboard_timeout,
         int,
-        "The clipboard can be cleared after 5 to 600 seconds.",
+        "The clipboard can be cleared after 5 to 600 seconds, or 0 for never.",
     )
     card_method = _Setting[str](
         "card_method",
@@ -166,6 +166,11 @@ class Settings:
     @property
     def policy(self) -> Policy:
         return self._policy
+
+    @property
+    def paths(self) -> AppPaths:
+        """Where the settings and the machine policy live (the settings dialog shows them)."""
+        return self._paths
 
     @property
     def file(self) -> str:

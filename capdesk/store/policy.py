@@ -151,7 +151,7 @@ def parse_pin_hash(text: str) -> str:
     return value
 
 
-parse_clipboard_timeout = _int_range(5, 600)
+parse_clipboard_timeout = _int_range(5, 600, zero_ok=True)  # 0: never clear
 parse_idle_timeout = _int_range(15, 86_400, zero_ok=True)
 parse_connect_timeout = _float_range(0.5, 60.0)
 parse_read_timeout = _float_range(1.0, 300.0)
