@@ -47,6 +47,7 @@ MAX_MESSAGE = 300
 MAX_CODE_LENGTH = 64
 MAX_CARD_NUMBER_LENGTH = 50
 _RETRY_AFTER_CAP = 86_400.0
+_SANE_YEARS = (1970, 9000)  # dates outside are broken clocks, not times to count down to
 
 _NOT_JSON = object()
 
@@ -124,9 +125,11 @@ def parse_http_date(value: str | None) -> datetime | None:
     if parsed.tzinfo is None:  # "-0000" / naive: HTTP dates are GMT
         parsed = parsed.replace(tzinfo=UTC)
     try:
-        return parsed.astimezone(UTC)
+        parsed = parsed.astimezone(UTC)
     except (OverflowError, ValueError):
         return None
+    # A server clock anchors countdowns: one near year 1 or 9999 would overflow later.
+    return parsed if _SANE_YEARS[0] <= parsed.year <= _SANE_YEARS[1] else None
 
 
 def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
@@ -269,7 +272,8 @@ def _rate_limited(
 ) -> RateLimited:
     if not daily and retry_after is not None and retry_after <= 3600:
         wait = max(1, math.ceil(retry_after))
-        sentence = f"Capillary is getting too many requests. Wait {wait} seconds and try again."
+        unit = "second" if wait == 1 else "seconds"
+        sentence = f"Capillary is getting too many requests. Wait {wait} {unit} and try again."
     elif operation in (OP_FETCH_OTP, OP_GENERATE_OTP):
         sentence = None  # the class default: too many OTPs for this customer today
     else:
@@ -360,7 +364,11 @@ def parse_valid_upto(text: Any) -> datetime | None:
         return None
     if value.tzinfo is None or value.utcoffset() is None:
         return None
-    return value
+    try:  # shown in local time and counted down: it must be a representable instant
+        year = value.astimezone(UTC).year
+    except OverflowError:
+        return None
+    return value if _SANE_YEARS[0] <= year <= _SANE_YEARS[1] else None
 
 
 def _valid_code(code: Any) -> bool:

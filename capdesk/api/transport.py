@@ -9,6 +9,10 @@
   not waited out but surfaced, so staff see "wait N seconds" instead of a frozen app.
   Timeouts are not retried: staff have already waited long enough.
 * Bodies are streamed and refused past :data:`MAX_BODY` without reading them all.
+* Slow drip: the read timeout bounds each wait for data, and also the *whole* body:
+  once the headers are in, the rest must arrive within ``Timeouts.read`` seconds, or
+  the call fails as a timeout (not retried). A server trickling a byte at a time can
+  therefore never hold the counter longer than connect + 2 x read timeout.
 * Every requests/urllib3 failure becomes a :class:`NetworkError` with a ``reason``.
 """
 
@@ -18,6 +22,7 @@ import http.client
 import logging
 import socket
 import ssl
+import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -227,7 +232,7 @@ def send(
     except Exception as exc:
         raise network_error(exc, cluster_label) from None
     try:
-        body = _read_capped(response, max_body, cluster_label)
+        body = _read_capped(response, max_body, cluster_label, timeouts.read)
     except UnreadableResponse:
         raise
     except Exception as exc:
@@ -245,7 +250,16 @@ def send(
     )
 
 
-def _read_capped(response: requests.Response, max_body: int, cluster_label: str) -> bytes:
+def _read_capped(
+    response: requests.Response, max_body: int, cluster_label: str, budget: float
+) -> bytes:
+    """The body, refused past ``max_body`` and failed as a timeout past ``budget`` seconds.
+
+    Reads with ``read1`` (at most one receive per call) and shrinks the socket's timeout
+    to the time left, so neither a flood nor a drip can outlast the limits. Real time
+    (not the injected clock) is used: it is the network that is being timed.
+    """
+
     def too_big(size: str) -> UnreadableResponse:
         return UnreadableResponse(
             details=ErrorDetails(
@@ -259,14 +273,34 @@ def _read_capped(response: requests.Response, max_body: int, cluster_label: str)
     length = response.headers.get("Content-Length", "")
     if length.strip().isascii() and length.strip().isdigit() and int(length) > max_body:
         raise too_big(f"{length.strip()} bytes announced")
+    raw = response.raw
+    deadline = time.monotonic() + budget
     chunks: list[bytes] = []
     total = 0
-    for chunk in response.iter_content(_CHUNK):
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"The answer did not arrive completely within {budget:g} s")
+        _wait_at_most(raw, left)
+        chunk = raw.read1(_CHUNK, decode_content=True)
+        if not chunk:
+            break
         total += len(chunk)
         if total > max_body:
             raise too_big("over the limit")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _wait_at_most(raw: Any, seconds: float) -> None:
+    """Lower the socket timeout for the next receive to ``seconds`` (urllib3 resets it
+    before the connection's next request)."""
+    sock = getattr(getattr(raw, "connection", None), "sock", None)
+    if sock is None:
+        return
+    current = sock.gettimeout()
+    if current is None or current > seconds:
+        sock.settimeout(max(seconds, 0.001))
 
 
 # --- failures as sentences ----------------------------------------------------------
