@@ -4,7 +4,8 @@
   so a company proxy whose root certificate IT installed in Windows just works and
   nobody is ever tempted to switch verification off.
 * System proxy settings are honoured (``trust_env``).
-* Only GETs are retried (connection failures, resets, 429/461/503/521), with a short
+* Only GETs are retried (connection failures, resets, 461/503/521, and 429 when it
+  says ``Retry-After``: without it, 429 is the daily OTP limit), with a short
   backoff. ``Retry-After`` is honoured up to :data:`MAX_RETRY_AFTER`; a longer one is
   not waited out but surfaced, so staff see "wait N seconds" instead of a frozen app.
   Timeouts are not retried: staff have already waited long enough.
@@ -76,6 +77,12 @@ class CappedRetry(Retry):
     def new(self, **kw: Any) -> CappedRetry:
         kw.setdefault("max_retry_after", self.max_retry_after)
         return super().new(**kw)
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        """A 429 without ``Retry-After`` is Capillary's daily OTP limit: retrying can't help."""
+        if status_code == 429 and not has_retry_after:
+            return False
+        return super().is_retry(method, status_code, has_retry_after)
 
     def increment(
         self,

@@ -94,12 +94,20 @@ def test_refused_connection() -> None:
     assert caught.value.details.technical
 
 
-@pytest.mark.parametrize("status", [503, 461, 521, 429])
+@pytest.mark.parametrize("status", [503, 461, 521])
 def test_gets_are_retried_on_busy_statuses(status: int) -> None:
     with LocalServer(json_answer(status, "{}")) as server:
         raw = get(server, retries=2)
         assert server.count() == 3
     assert raw.status == status  # the last answer is handed back for classification
+
+
+def test_a_429_without_retry_after_is_not_retried() -> None:
+    """Capillary's daily OTP limit: retrying only wastes the customer's time."""
+    with LocalServer(json_answer(429, "{}")) as server:
+        raw = get(server, retries=2)
+        assert server.count() == 1
+    assert raw.status == 429
 
 
 def test_get_retry_then_success() -> None:

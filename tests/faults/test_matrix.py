@@ -99,7 +99,7 @@ FAULTS = [
     Fault(
         "http-429-no-retry-after",
         S.OTP_DAILY_LIMIT,
-        3,
+        1,
         busy(429),
         card_sentence=S.TOO_MANY_MINUTE,
     ),
