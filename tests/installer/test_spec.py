@@ -1,0 +1,151 @@
+"""The PyInstaller spec and its bundle rules: fast checks, no freezing."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from tests.installer.conftest import ROOT
+
+SPEC = ROOT / "installer" / "capdesk.spec"
+
+
+@pytest.fixture(scope="module")
+def spec_tree() -> ast.Module:
+    return ast.parse(SPEC.read_text(encoding="utf-8"), filename=str(SPEC))
+
+
+def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+    ]
+
+
+def _keyword(call: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in call.keywords if k.arg == name), None)
+
+
+def test_spec_builds_two_exes_into_one_onedir_without_upx(spec_tree):
+    (collect,) = _calls(spec_tree, "COLLECT")
+    assert ast.literal_eval(_keyword(collect, "name")) == "capdesk"
+    assert ast.literal_eval(_keyword(collect, "upx")) is False
+    (exe,) = _calls(spec_tree, "EXE")
+    assert ast.literal_eval(_keyword(exe, "upx")) is False
+    assert ast.literal_eval(_keyword(exe, "exclude_binaries")) is True  # onedir
+    made = {
+        ast.literal_eval(c.args[0]): ast.literal_eval(_keyword(c, "console"))
+        for c in _calls(spec_tree, "executable")
+    }
+    assert made == {"capdesk": False, "capdesk-cli": True}
+
+
+def test_spec_collects_keyring_backends_and_metadata(spec_tree):
+    source = ast.unparse(spec_tree)
+    assert "copy_metadata('keyring')" in source
+    assert "collect_submodules('keyring.backends')" in source
+    assert "collect_submodules('capdesk')" in source
+
+
+def test_spec_uses_the_rules_for_excludes_and_filtering(spec_tree):
+    (analysis,) = _calls(spec_tree, "Analysis")
+    excludes = ast.unparse(_keyword(analysis, "excludes"))
+    assert "bundle_rules.EXCLUDED_MODULES" in excludes
+    source = ast.unparse(spec_tree)
+    assert "bundle_rules.filter_toc(a.binaries)" in source
+    assert "bundle_rules.filter_toc(a.datas)" in source
+    assert "QtLibraryInfo.collect_plugins = _wanted_plugins" in source
+
+
+def test_excluded_modules_name_other_bindings_and_heavy_qt(rules):
+    for name in (
+        "PyQt5",
+        "PyQt6",
+        "PySide2",
+        "tkinter",
+        "PySide6.QtQml",
+        "PySide6.QtQuick",
+        "PySide6.Qt3DCore",
+        "PySide6.QtWebEngineCore",
+        "PySide6.QtMultimedia",
+    ):
+        assert name in rules.EXCLUDED_MODULES
+
+
+@pytest.mark.parametrize(
+    ("dest", "kept"),
+    [
+        ("PySide6/plugins/platforms/qwindows.dll", True),
+        ("PySide6/plugins/platforms/qoffscreen.dll", True),
+        ("PySide6/plugins/platforms/qminimal.dll", False),
+        ("PySide6/plugins/platforms/qdirect2d.dll", False),
+        ("PySide6/Qt/plugins/platforms/libqxcb.so", True),
+        ("PySide6/Qt/plugins/platforms/libqeglfs.so", False),
+        ("PySide6/plugins/styles/qmodernwindowsstyle.dll", True),
+        ("PySide6/plugins/imageformats/qico.dll", True),
+        ("PySide6/plugins/imageformats/qjpeg.dll", False),
+        ("PySide6/plugins/imageformats/qwebp.dll", False),
+        ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", False),
+        ("PySide6/plugins/tls/qschannelbackend.dll", False),
+        ("PySide6/plugins/networkinformation/qnetworklistmanager.dll", False),
+        ("PySide6/plugins/printsupport/windowsprintersupport.dll", True),
+        (
+            "PySide6/Qt/plugins/platforminputcontexts/libqtvirtualkeyboardplugin.so",
+            False,
+        ),
+        ("PySide6/Qt/plugins/platforminputcontexts/libcomposeplatforminputcontextplugin.so", True),
+        ("PySide6/opengl32sw.dll", False),
+        ("PySide6/d3dcompiler_47.dll", False),
+        ("PySide6/Qt6Quick.dll", False),
+        ("PySide6/Qt6Qml.dll", False),
+        ("PySide6/Qt6Pdf.dll", False),
+        ("PySide6/Qt6Widgets.dll", True),
+        ("PySide6/Qt6Network.dll", True),
+        ("PySide6/Qt6PrintSupport.dll", True),
+        ("PySide6/Qt/lib/libicudata.so.73", True),
+        ("PySide6/translations/qtbase_de.qm", True),
+        ("PySide6/translations/qtbase_ru.qm", False),
+        ("PySide6/translations/qt_de.qm", False),
+        ("PySide6/translations/qtwebengine_de.qm", False),
+        ("keyring-25.7.0.dist-info/entry_points.txt", True),
+        ("python311.dll", True),
+    ],
+)
+def test_keep_rules(rules, dest, kept):
+    assert rules.keep(dest) is kept
+    assert rules.keep(dest.replace("/", "\\")) is kept  # Windows separators too
+
+
+def test_filter_toc_and_dropped_agree(rules):
+    toc = [
+        ("PySide6/plugins/platforms/qwindows.dll", "/src/a", "BINARY"),
+        ("PySide6/opengl32sw.dll", "/src/b", "BINARY"),
+    ]
+    assert rules.filter_toc(toc) == toc[:1]
+    assert rules.dropped(toc) == ["PySide6/opengl32sw.dll"]
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def test_the_app_imports_nothing_the_bundle_leaves_out(rules):
+    """Adding e.g. QtSvg to the app must come with a change to bundle_rules.py."""
+    excluded = set(rules.EXCLUDED_MODULES)
+    offenders = {}
+    for path in sorted((ROOT / "capdesk").rglob("*.py")):
+        for name in _imported_modules(path):
+            hit = next((e for e in excluded if name == e or name.startswith(e + ".")), None)
+            if hit:
+                offenders[str(path.relative_to(ROOT))] = name
+    assert offenders == {}
