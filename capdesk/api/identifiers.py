@@ -216,7 +216,8 @@ def normalise_email(value: str) -> str:
     if len(text) > MAX_EMAIL_LENGTH or text.count("@") != 1:
         raise bad
     local, domain = text.split("@")
-    if not local or len(local) > 64 or not _EMAIL_LOCAL.match(local):
+    # fullmatch: "$" alone would let a trailing newline through ("asha\n@example.com").
+    if not local or len(local) > 64 or not _EMAIL_LOCAL.fullmatch(local):
         raise bad
     if local.startswith(".") or local.endswith(".") or ".." in local:
         raise bad
@@ -229,7 +230,7 @@ def _valid_domain(domain: str) -> bool:
     if not domain or len(domain) > 253 or not domain.isascii():
         return False
     labels = domain.split(".")
-    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.fullmatch(label) for label in labels):
         return False
     tld = labels[-1]
     return (tld.isalpha() and len(tld) >= 2) or tld.lower().startswith("xn--")

@@ -236,10 +236,13 @@ def _read_file(path: Path, problems: list[str]) -> dict[str, str]:
         first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
         problems.append(f"{path}: not a valid INI file ({first_line[:200]}); ignored")
         return {}
-    if not parser.has_section(SECTION):
+    # Windows reads INI section names case-blind (GetPrivateProfileString), so IT's
+    # hand-written [Capdesk] must count: the first such section is used, as there.
+    sections = [name for name in parser.sections() if name.strip().lower() == SECTION]
+    if not sections:
         problems.append(f"{path}: has no [{SECTION}] section; ignored")
         return {}
-    return {key.strip().lower(): value for key, value in parser.items(SECTION, raw=True)}
+    return {key.strip().lower(): value for key, value in parser.items(sections[0], raw=True)}
 
 
 class WinregApi:
