@@ -24,6 +24,7 @@ import json
 import logging
 import re
 import threading
+from collections import OrderedDict
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -39,27 +40,41 @@ _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
 # --- registered secrets --------------------------------------------------------------
 
 _secrets_lock = threading.Lock()
-_secrets: set[str] = set()
-_secrets_pattern: re.Pattern[str] | None = None  # rebuilt on change, read lock-free
+#: Registered spellings, oldest first. Bounded: OTP codes and tokens arrive all day
+#: and expire within minutes, so the oldest are forgotten past MAX_SECRETS.
+_secrets: OrderedDict[str, None] = OrderedDict()
+MAX_SECRETS = 2000
+#: The same spellings longest first (no partial leaks), rebuilt on change, read lock-free.
+_secrets_longest_first: tuple[str, ...] = ()
 
 
 def register_secret(value: str | None) -> None:
-    """Scrub ``value`` from every later log record. Thread-safe.
+    """Scrub ``value`` from every later log record. Thread-safe and cheap.
 
     Values shorter than 4 characters are ignored: masking "1" or "ab" everywhere would
-    wreck the log and protect nothing.
+    wreck the log and protect nothing. Registering is O(n log n) in the number of
+    secrets kept, with no regex to compile, so a busy day of OTP codes never slows
+    down the thread that fetched them.
     """
-    global _secrets_pattern
+    global _secrets_longest_first
     if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
         return
     spellings = {value, repr(value)[1:-1], json.dumps(value)[1:-1]}
-    spellings = {s for s in spellings if len(s) >= MIN_SECRET_LENGTH}
     with _secrets_lock:
-        if spellings <= _secrets:
-            return
-        _secrets.update(spellings)
-        ordered = sorted(_secrets, key=len, reverse=True)  # longest first: no partial leaks
-        _secrets_pattern = re.compile("|".join(re.escape(s) for s in ordered))
+        changed = False
+        for spelling in spellings:
+            if len(spelling) < MIN_SECRET_LENGTH:
+                continue
+            if spelling in _secrets:
+                _secrets.move_to_end(spelling)  # still in use: keep it longest
+            else:
+                _secrets[spelling] = None
+                changed = True
+        while len(_secrets) > MAX_SECRETS:
+            _secrets.popitem(last=False)
+            changed = True
+        if changed:
+            _secrets_longest_first = tuple(sorted(_secrets, key=len, reverse=True))
 
 
 # --- patterns ------------------------------------------------------------------------
@@ -112,9 +127,9 @@ def redact(text: str) -> str:
     """``text`` with every known kind of secret replaced by ``***``."""
     if not text:
         return text
-    pattern = _secrets_pattern
-    if pattern is not None:
-        text = pattern.sub(MASK, text)
+    for secret in _secrets_longest_first:
+        if secret in text:
+            text = text.replace(secret, MASK)
     text = _SECRET_PAIR.sub(_mask_value, text)
     return _QUOTED_FIELD.sub(_mask_value, text)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from capdesk import logs
 from capdesk.logs import RedactingFilter, redact, register_secret, setup_logging
 from capdesk.paths import default_paths
 
@@ -234,3 +235,13 @@ def test_filter_never_drops_a_record() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "token=%s", ("abcd1234",), None)
     assert RedactingFilter().filter(record) is True
     assert record.getMessage() == "token=***"
+
+
+def test_registered_secrets_are_bounded_and_recent_ones_always_scrubbed() -> None:
+    """A busy day of OTP codes must not make registering (or logging) ever slower."""
+    codes = [f"Q{n:07d}Z" for n in range(logs.MAX_SECRETS + 50)]
+    for code in codes:
+        logs.register_secret(code)
+    assert len(logs._secrets) <= logs.MAX_SECRETS
+    assert logs.redact(f"answer {codes[-1]} here") == f"answer {logs.MASK} here"
+    assert codes[0] not in logs._secrets  # the oldest were forgotten
