@@ -103,6 +103,10 @@ _SECRET_PAIR = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# A record holding none of these words cannot match _SECRET_PAIR / _QUOTED_FIELD.
+_SECRET_PAIR_WORDS = ("password", "passwd", "secret", "token", "authorization")
+_QUOTED_FIELD_WORDS = ("code", "key", "otp")
+
 # Keys too common in prose to mask unquoted ("status code: 200"): only quoted
 # string values are masked, so numeric error codes stay readable.
 _QUOTED_FIELD = re.compile(
@@ -130,8 +134,12 @@ def redact(text: str) -> str:
     for secret in _secrets_longest_first:
         if secret in text:
             text = text.replace(secret, MASK)
-    text = _SECRET_PAIR.sub(_mask_value, text)
-    return _QUOTED_FIELD.sub(_mask_value, text)
+    lowered = text.lower()
+    if any(word in lowered for word in _SECRET_PAIR_WORDS):  # the regex is the slow part
+        text = _SECRET_PAIR.sub(_mask_value, text)
+    if any(word in lowered for word in _QUOTED_FIELD_WORDS):
+        text = _QUOTED_FIELD.sub(_mask_value, text)
+    return text
 
 
 # --- the filter ----------------------------------------------------------------------

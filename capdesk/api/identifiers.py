@@ -11,6 +11,7 @@ odd the input (empty, Unicode, 10,000 characters).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from enum import StrEnum
@@ -123,6 +124,7 @@ def _is_mobile(number: phonenumbers.PhoneNumber) -> bool:
         return False
 
 
+@functools.lru_cache(maxsize=256)  # the form and then the client check the same number
 def normalise_mobile(value: str, default_country: str = "IN") -> str:
     """Country code + national number, digits only: ``+91 98765 43210`` → ``919876543210``.
 
