@@ -48,6 +48,21 @@ class DaemonThreadExecutor(Executor):
                 thread.start()
         return future
 
+    def prestart(self) -> None:
+        """Start every worker now, idle. ``Thread.start()`` waits until the new thread
+        runs, which on a busy PC takes tens of milliseconds; a window calls this once at
+        start-up so that ``submit()`` on the GUI thread never has to start a thread."""
+        with self._lock:
+            if self._shutdown:
+                raise RuntimeError("cannot start workers after shutdown")
+            while len(self._threads) < self._max_workers:
+                thread = threading.Thread(
+                    target=self._run, name=f"{self._name}-{len(self._threads)}", daemon=True
+                )
+                self._threads.append(thread)
+                self._idle += 1  # it waits for work straight away
+                thread.start()
+
     def _run(self) -> None:
         while True:
             item = self._work.get()

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
+from concurrent.futures import Future as ConcurrentFuture
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -26,18 +28,24 @@ from capdesk.api.client import CapillaryClient
 from capdesk.api.clusters import TRAINING, Cluster
 from capdesk.api.errors import CapdeskError, InvalidInput, NotSignedIn
 from capdesk.api.models import OtpResult
+from capdesk.api.responses import OP_GENERATE_OTP, classify
 from capdesk.api.transport import Timeouts
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.executor import DaemonThreadExecutor
 from capdesk.settings import Settings
-from capdesk.simulator import TrainingSimulator
+from capdesk.simulator import SimulatorError, TrainingSimulator
 from capdesk.simulator.demo_data import TILL as TRAINING_TILL
 from capdesk.store.credentials import CredentialStore
-from capdesk.store.history import CardHistory, HistoryEntry
+from capdesk.store.history import CardHistory, HistoryEntry, HistoryError
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# How long close() lets card-number calls already sent finish: each consumed a number
+# on the server, and its answer is recorded only if it arrives before the history
+# closes. Bounded, so that closing the window still ends the program within a second.
+CARD_CLOSE_GRACE_S = 0.6
 
 
 @dataclass(frozen=True)
@@ -65,15 +73,26 @@ class DeskService:
         clock: Clock = SYSTEM_CLOCK,
         executor: Executor | None = None,
         initial_cluster: Cluster | None = None,
+        simulator_factory: Callable[[], TrainingSimulator] = TrainingSimulator,
     ) -> None:
         self.settings = settings
         self.credential_store = credential_store
         self.history = history
         self.clusters = clusters
         self.clock = clock
-        self._executor = executor or DaemonThreadExecutor(max_workers=8)
         self._owns_executor = executor is None
-        self._clients: dict[str, CapillaryClient] = {}
+        if executor is None:
+            own = DaemonThreadExecutor(max_workers=8)
+            own.prestart()  # now, so that no call from the window has to start a thread
+            executor = own
+        self._executor: Executor = executor
+        self._clients: dict[str, tuple[CapillaryClient, str]] = {}  # key -> (client, till)
+        # Clients and the training server are created in worker threads (reading the
+        # keyring may block): this lock guards the shared state, held only briefly.
+        self._lock = threading.RLock()
+        self._simulator_factory = simulator_factory
+        self._closed = False
+        self._card_calls: set[ConcurrentFuture[HistoryEntry]] = set()  # sent, not answered
         self.training: TrainingSimulator | None = None
         self.cluster = initial_cluster or clusters.get(settings.last_cluster, TRAINING)
 
@@ -92,12 +111,16 @@ class DeskService:
             self.settings.last_cluster = cluster.key
 
     def ensure_training(self) -> TrainingSimulator:
-        """The embedded training cluster, started on first use."""
-        if self.training is None:
-            self.training = TrainingSimulator()
-            self.training.start()
-            log.info("Training cluster running at %s", self.training.base_url)
-        return self.training
+        """The embedded training cluster, started on first use (never after close)."""
+        with self._lock:
+            if self._closed:
+                raise CapdeskError("capdesk is closing.")
+            if self.training is None:
+                simulator = self._simulator_factory()
+                simulator.start()
+                self.training = simulator
+                log.info("Training cluster running at %s", simulator.base_url)
+            return self.training
 
     def base_url(self, cluster: Cluster) -> str:
         if cluster.training:
@@ -129,23 +152,31 @@ class DeskService:
             card_method=settings.card_method,
             clock=self.clock,
             external_id_param=settings.external_id_param,
+            default_country=settings.default_country,
         )
 
-    def _client(self, cluster: Cluster) -> CapillaryClient:
-        client = self._clients.get(cluster.key)
-        if client is None:
-            credentials = self.stored_credentials(cluster)
-            if credentials is None:
-                raise NotSignedIn(
-                    f"No till is signed in for {cluster.label}. Choose “Sign in…” first."
-                )
-            client = self._clients[cluster.key] = self._new_client(cluster, credentials)
-        return client
+    def _client(self, cluster: Cluster) -> tuple[CapillaryClient, str]:
+        """The cached client for ``cluster`` and its till's name. May block (keyring):
+        call it in a worker. The lock is never held while the keyring is read."""
+        with self._lock:
+            cached = self._clients.get(cluster.key)
+        if cached is not None:
+            return cached
+        credentials = self.stored_credentials(cluster)
+        if credentials is None:
+            raise NotSignedIn(f"No till is signed in for {cluster.label}. Choose “Sign in…” first.")
+        client = self._new_client(cluster, credentials)
+        with self._lock:  # two first calls at once: keep one client, close the other
+            cached = self._clients.setdefault(cluster.key, (client, credentials.display_name))
+        if cached[0] is not client:
+            client.close()
+        return cached
 
     def forget_clients(self) -> None:
         """Drop cached clients (credentials or settings changed)."""
-        clients, self._clients = self._clients, {}
-        for client in clients.values():
+        with self._lock:
+            clients, self._clients = self._clients, {}
+        for client, _till in clients.values():
             client.close()
 
     async def test_credentials(self, cluster: Cluster, credentials: Credentials) -> str:
@@ -176,16 +207,19 @@ class DeskService:
         self._drop_client(cluster)
 
     def _drop_client(self, cluster: Cluster) -> None:
-        client = self._clients.pop(cluster.key, None)
-        if client is not None:
-            client.close()
+        with self._lock:
+            cached = self._clients.pop(cluster.key, None)
+        if cached is not None:
+            cached[0].close()
 
     # --- OTP ----------------------------------------------------------------------------
 
     async def fetch_otp(self, query: OtpQueryParams) -> OtpResult:
-        client = self._client(self.cluster)
-        return await self._in_worker(
-            lambda: client.fetch_otp(
+        cluster = self.cluster
+
+        def fetch() -> OtpResult:
+            client, _till = self._client(cluster)
+            return client.fetch_otp(
                 query.name,
                 query.value,
                 source=query.source,
@@ -193,23 +227,40 @@ class DeskService:
                 scope=query.scope,
                 threshold=query.threshold,
             )
-        )
+
+        return await self._in_worker(fetch)
 
     async def simulate_customer_otp_request(self, query: OtpQueryParams) -> None:
         """Training only: the demo customer asks for an OTP (the code is *not* returned:
         staff must fetch it, as at a real counter)."""
         if not self.cluster.training:
             raise InvalidInput("Simulated requests only work on the training cluster.")
-        simulator = self.ensure_training()
-        await self._in_worker(
-            lambda: simulator.customer_requests_otp(
-                query.name,
-                query.value,
-                source=query.source,
-                account_id=query.account_id,
-                scope=query.scope,
-            )
-        )
+        label = self.cluster.label
+
+        def request() -> None:
+            try:
+                self.ensure_training().customer_requests_otp(
+                    query.name,
+                    query.value,
+                    source=query.source,
+                    account_id=query.account_id,
+                    scope=query.scope,
+                )
+            except SimulatorError as error:
+                # The same sentence staff would get from the server (no customer, 10 a day…).
+                reply = error.reply()
+                raise (
+                    classify(
+                        reply.status,
+                        dict(reply.headers),
+                        reply.body,
+                        cluster_label=label,
+                        operation=OP_GENERATE_OTP,
+                    )
+                    or CapdeskError()
+                ) from None
+
+        await self._in_worker(request)
 
     def set_training_scenario(self, name: str) -> None:
         self.ensure_training().set_scenario(name)
@@ -221,9 +272,31 @@ class DeskService:
     ) -> HistoryEntry:
         """One number, recorded durably before anyone sees it. Runs in a worker."""
         result = client.generate_card_number()
-        return self.history.append(
-            result.number, cluster=cluster.label, till=till, request_id=result.request_id
-        )
+        try:
+            return self.history.append(
+                result.number, cluster=cluster.label, till=till, request_id=result.request_id
+            )
+        except HistoryError as error:
+            # The number is consumed either way: say it, so staff can still write it down.
+            raise HistoryError(
+                f"Card number {result.number} was generated but could not be saved in the "
+                "history. Write it down now, then call support.",
+                error.details,
+            ) from None
+
+    def _card_call(
+        self, client: CapillaryClient, cluster: Cluster, till: str
+    ) -> asyncio.Future[HistoryEntry]:
+        """One card-number call in a worker, remembered until answered (see close())."""
+        call = self._executor.submit(self._generate_and_record, client, cluster, till)
+        with self._lock:
+            self._card_calls.add(call)
+        call.add_done_callback(self._card_call_done)  # runs in the worker thread
+        return asyncio.wrap_future(call)
+
+    def _card_call_done(self, call: ConcurrentFuture[HistoryEntry]) -> None:
+        with self._lock:
+            self._card_calls.discard(call)
 
     async def generate_card_numbers(
         self,
@@ -235,34 +308,40 @@ class DeskService:
     ) -> list[HistoryEntry]:
         """Generate ``count`` numbers with at most ``concurrency`` calls in flight.
 
-        Stops starting new calls on ``cancel`` or on the first error; calls already in
-        flight finish and their numbers are kept (and reported through ``on_number``).
-        The first error is raised after the in-flight calls settle.
+        Each number is reported through ``on_number`` as soon as it is recorded.
+        ``cancel`` and the first error both stop new calls from starting; calls already
+        in flight finish and their numbers are kept and reported (each one consumed a
+        number on the server). Then the first error is raised, or the numbers received
+        are returned (fewer than ``count`` after a cancel). Cancelling the coroutine
+        itself (the window closing) stops waiting at once; numbers still in flight are
+        recorded in the history by their worker but not reported.
         """
         if count < 1:
             raise InvalidInput("Choose how many card numbers to generate (at least 1).")
         cluster = self.cluster
-        client = self._client(cluster)
-        till = self.signed_in_as(cluster) or ""
+        client, till = await self._in_worker(self._client, cluster)
         cancel = cancel or asyncio.Event()
         received: list[HistoryEntry] = []
-        errors: list[BaseException] = []
+        errors: list[Exception] = []
         remaining = count
 
         async def worker() -> None:
             nonlocal remaining
-            while remaining > 0 and not cancel.is_set() and not errors:
-                remaining -= 1
-                try:
-                    entry = await self._in_worker(self._generate_and_record, client, cluster, till)
-                except CapdeskError as error:
-                    errors.append(error)
-                    return
-                received.append(entry)
-                on_number(entry)
+            try:
+                while remaining > 0 and not cancel.is_set() and not errors:
+                    remaining -= 1
+                    entry = await self._card_call(client, cluster, till)
+                    received.append(entry)
+                    on_number(entry)
+            except Exception as error:  # CapdeskError, or a bug in on_number: stop the batch
+                errors.append(error)
 
         workers = [asyncio.ensure_future(worker()) for _ in range(max(1, min(concurrency, count)))]
-        await asyncio.gather(*workers)
+        try:
+            await asyncio.gather(*workers)
+        finally:
+            for task in workers:  # only still running when we were cancelled
+                task.cancel()
         if errors:
             raise errors[0]
         return received
@@ -270,10 +349,35 @@ class DeskService:
     # --- shutdown -----------------------------------------------------------------------
 
     async def close(self) -> None:
-        """Release clients and the training server; never waits on a stuck call."""
-        self.forget_clients()
-        if self.training is not None:
-            self.training.stop()
-            self.training = None
+        """Release clients and the training server, so the history can be closed next.
+
+        Calls not started yet are dropped (nothing was sent). Card-number calls already
+        sent get up to :data:`CARD_CLOSE_GRACE_S` to be answered and recorded; the
+        connections are closed only after that. Nothing else is waited for: a stuck
+        OTP look-up is simply abandoned (its worker thread is a daemon).
+        """
+        with self._lock:
+            self._closed = True
         if self._owns_executor:
             self._executor.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            sent = [call for call in self._card_calls if not call.done()]
+        if sent:
+            _done, late = await asyncio.wait(
+                [asyncio.wrap_future(call) for call in sent], timeout=CARD_CLOSE_GRACE_S
+            )
+            for waiter in late:
+                # Cancelled, an answer arriving after the loop closed is dropped quietly
+                # instead of raising "Event loop is closed" in the worker thread.
+                waiter.cancel()
+            if late:
+                log.warning(
+                    "%d card-number call(s) still unanswered at exit; their numbers may be "
+                    "missing from the history",
+                    len(late),
+                )
+        with self._lock:
+            training, self.training = self.training, None
+        self.forget_clients()
+        if training is not None:
+            training.stop()

@@ -55,9 +55,7 @@ def choose_cluster(name: str | None, base_url: str | None, paths: AppPaths) -> C
 
 def login_hint(cluster: Cluster) -> str:
     """The exact command that signs a till in for this cluster."""
-    where = (
-        f"--base-url {cluster.base_url}" if cluster.custom else f"--cluster {cluster.key}"
-    )
+    where = f"--base-url {cluster.base_url}" if cluster.custom else f"--cluster {cluster.key}"
     return f"capdesk login {where} --username TILL"
 
 

@@ -145,15 +145,18 @@ class CardPanel(QWidget):
         self.cancel_button.clicked.connect(self._on_cancel)
         self.copy_button.clicked.connect(self._on_copy)
         self.print_button.clicked.connect(self._on_print)
-        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        escape.activated.connect(self._on_cancel)
+        # Esc cancels a running batch; otherwise it is left to the window ("New customer").
+        self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self._escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self._escape.setEnabled(False)
+        self._escape.activated.connect(self._on_cancel)
 
     # --- driven by the window ------------------------------------------------------
 
     def set_busy(self, busy: bool, total: int = 0) -> None:
         """Enter/leave the batch state: progress and Cancel shown only while busy."""
         self._busy = busy
+        self._escape.setEnabled(busy)
         self.generate_button.setEnabled(not busy)
         self.count.setEnabled(not busy)
         self.progress.setVisible(busy)

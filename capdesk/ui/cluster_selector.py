@@ -45,7 +45,7 @@ class ClusterSelector(QWidget):
         self._signed_in: str | None = None
         self._locked = False
 
-        label = QLabel("C&luster")
+        label = QLabel("Cl&uster")
         self.combo = QComboBox()
         self.combo.setObjectName("clusterSelector")
         self.combo.setAccessibleName("Cluster")
@@ -57,10 +57,10 @@ class ClusterSelector(QWidget):
         self.status.setObjectName("signedInAs")
         self.status.setAccessibleIdentifier("signedInAs")
 
-        self.sign_in_button = QPushButton("Sign &in…")
+        self.sign_in_button = QPushButton("&Sign in…")
         self.sign_in_button.setObjectName("signInButton")
         self.sign_in_button.setAccessibleName("Sign in")
-        self.sign_out_button = QPushButton("Sign &out")
+        self.sign_out_button = QPushButton("Sign ou&t")
         self.sign_out_button.setObjectName("signOutButton")
         self.sign_out_button.setAccessibleName("Sign out")
         self.sign_out_button.setEnabled(False)

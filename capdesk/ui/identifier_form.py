@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import phonenumbers
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QFocusEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -200,12 +200,12 @@ class IdentifierForm(QWidget):
         self._form = form
         form.addRow(self._label("&Look up by", self._name), self._name)
         form.addRow(self._label("Customer &identifier", self._value), value_box)
-        form.addRow(self._label("&Source", self._source), self._source)
+        form.addRow(self._label("Sou&rce", self._source), self._source)
         self._account_label = self._label("&Account id", self._account)
         form.addRow(self._account_label, self._account_row)
         form.addRow(self._label("Sc&ope", self._scope), self._scope)
         form.addRow("", self._advanced)
-        self._threshold_label = self._label("T&hreshold", self._threshold)
+        self._threshold_label = self._label("Threshol&d", self._threshold)
         form.addRow(self._threshold_label, self._threshold)
 
         buttons = QHBoxLayout()
@@ -235,7 +235,11 @@ class IdentifierForm(QWidget):
         self._escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._escape.activated.connect(self._on_new_customer)
         self._on_advanced_toggled(False)
-        self.setFocusProxy(self._value)  # focusing the form means typing the identifier
+        # Focusing the form means typing the identifier (see focusInEvent). Not a focus
+        # proxy: Qt's Tab chain skips the widgets before a child proxy (Look up by).
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self._value.setFocus(event.reason())
 
     @staticmethod
     def _label(text: str, buddy: QWidget) -> QLabel:

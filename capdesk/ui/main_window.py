@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Coroutine
+from itertools import pairwise
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QMainWindow,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from capdesk import __version__
+from capdesk.api.auth import Credentials
 from capdesk.api.clusters import Cluster
 from capdesk.api.errors import CapdeskError
 from capdesk.api.models import OtpResult
@@ -41,6 +39,7 @@ from capdesk.ui.training_banner import TrainingBanner
 from capdesk.ui.training_controls import TrainingControls
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SCENARIO_SENTENCES = {
     "normal": "Training: the simulated network is back to normal.",
@@ -49,6 +48,17 @@ SCENARIO_SENTENCES = {
     "rate_limit": "Training: every request is now rate limited.",
     "card_generation_disabled": "Training: card number generation is now switched off.",
 }
+
+
+# objectNames in the order Tab visits them: top to bottom, left to right (_set_tab_order).
+TAB_ORDER = (  # noqa: SIM905 (a line per area of the window reads better)
+    "clusterSelector signInButton signOutButton"
+    " identifierName identifierValue sourceSelector accountId scopeSelector advancedToggle"
+    " otpThreshold fetchOtpButton newCustomerButton otpCode copyOtpButton"
+    " simulateOtpRequestButton scenarioSelector"
+    " cardCount generateCardButton cancelCardsButton cardNumber copyCardButton printCardButton"
+    " cardHistorySearch exportHistoryButton cardHistory statusDetailsButton copyDetailsButton"
+).split()
 
 
 def _params(query: OtpQuery) -> OtpQueryParams:
@@ -82,6 +92,7 @@ class MainWindow(QMainWindow):
         self.service = service
         self.clock = clock
         self.keeper = TaskKeeper()
+        self._closed = False  # late task callbacks must not touch a closed window
         self._card_cancel: asyncio.Event | None = None
         self._card_total = 0
         self._card_done = 0
@@ -137,6 +148,15 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.status)
         self.setCentralWidget(central)
         self.resize(1100, 720)
+        self._set_tab_order()
+
+    def _set_tab_order(self) -> None:
+        """One Tab order for the whole window, top to bottom and left to right; hidden
+        or disabled controls are skipped by Qt as they come and go."""
+        order = [self.findChild(QWidget, name) for name in TAB_ORDER]
+        present = [widget for widget in order if widget is not None]
+        for first, second in pairwise(present):
+            QWidget.setTabOrder(first, second)
 
     def _connect(self) -> None:
         self.cluster_selector.clusterChosen.connect(self.choose_cluster)
@@ -150,9 +170,6 @@ class MainWindow(QMainWindow):
         self.card_panel.cancelRequested.connect(self.cancel_cards)
         self.card_panel.copyRequested.connect(self.copy_card_number)
         self.card_panel.printRequested.connect(lambda number: print_preview(number, self))
-        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
-        escape.setContext(Qt.ShortcutContext.WindowShortcut)
-        escape.activated.connect(self.new_customer)
 
     # --- clusters and sign-in ------------------------------------------------------------
 
@@ -176,58 +193,61 @@ class MainWindow(QMainWindow):
         self._show_cluster(cluster)
         self.status.show_info(f"Now working on {cluster.label}.")
 
-    def open_sign_in(self) -> None:
+    def open_sign_in(self) -> SignInDialog | None:
+        """Open the (window-modal) sign-in dialog for the current cluster; it is deleted
+        however it closes (Save, Cancel, Esc, close box)."""
         cluster = self.service.cluster
         if cluster.training:
             self.status.show_info("The training cluster signs in by itself with its demo till.")
-            return
+            return None
         dialog = SignInDialog(
             cluster.label,
             lambda credentials: self.service.test_credentials(cluster, credentials),
             self,
         )
-        dialog.accepted.connect(lambda: self._save_sign_in(cluster, dialog))
+        dialog.setObjectName("signInDialog")
+        dialog.accepted.connect(lambda: self._save_sign_in(cluster, dialog.credentials()))
+        dialog.finished.connect(dialog.deleteLater)  # emitted before accepted: deferred
         dialog.open()
+        return dialog
 
-    def _save_sign_in(self, cluster: Cluster, dialog: SignInDialog) -> None:
-        credentials = dialog.credentials()
-        dialog.deleteLater()
+    def _save_sign_in(self, cluster: Cluster, credentials: Credentials | None) -> None:
         if credentials is None:
             return
-        self.keeper.start(
+        self._run(
             self.service.sign_in(cluster, credentials, test_first=False),
             key="sign-in",
             on_result=lambda name: self._signed_in(cluster, name),
-            on_error=self._show_error,
         )
 
     def _signed_in(self, cluster: Cluster, name: str) -> None:
-        self.cluster_selector.set_signed_in(name)
+        if cluster == self.service.cluster:
+            self.cluster_selector.set_signed_in(name)
         self.status.show_success(f"Signed in to {cluster.label} as {name}.")
 
     def sign_out(self) -> None:
         cluster = self.service.cluster
         if cluster.training:
             return
-        self.keeper.start(
+        self.new_customer()  # nothing about the last customer stays once the till leaves
+        self._run(
             self.service.sign_out(cluster),
             key="sign-in",
             on_result=lambda _: self._signed_out(cluster),
-            on_error=self._show_error,
         )
 
     def _signed_out(self, cluster: Cluster) -> None:
-        self.cluster_selector.set_signed_in(None)
+        if cluster == self.service.cluster:
+            self.cluster_selector.set_signed_in(None)
         self.status.show_info(f"Signed out of {cluster.label}. The credentials were removed.")
 
     # --- OTP -----------------------------------------------------------------------------
 
     def fetch_otp(self, query: OtpQuery) -> None:
-        task = self.keeper.start(
+        task = self._run(
             self.service.fetch_otp(_params(query)),
             key="fetch",
             on_result=self._otp_fetched,
-            on_error=self._show_error,
             on_done=lambda: self.identifier_form.set_busy(False),
         )
         if task is not None:
@@ -251,13 +271,15 @@ class MainWindow(QMainWindow):
         query = self.identifier_form.current_query()
         if query is None:
             return  # the form shows why
-        task = self.keeper.start(
+        button = self.training_controls.simulate_button
+        task = self._run(
             self.service.simulate_customer_otp_request(_params(query)),
             key="simulate",
             on_result=lambda _: self._simulated(),
-            on_error=self._show_error,
+            on_done=lambda: button.setEnabled(True),
         )
         if task is not None:
+            button.setEnabled(False)
             self.status.show_busy("The demo customer is requesting an OTP…")
 
     def _simulated(self) -> None:
@@ -279,10 +301,9 @@ class MainWindow(QMainWindow):
             self.card_panel.show_number(entry)
             self.card_panel.report_progress(len(received), count)
 
-        task = self.keeper.start(
+        task = self._run(
             self.service.generate_card_numbers(count, on_number=on_number, cancel=cancel),
             key="cards",
-            on_error=self._show_error,
             on_done=lambda: self._cards_done(received, count, cancel.is_set()),
         )
         if task is not None:
@@ -314,6 +335,30 @@ class MainWindow(QMainWindow):
 
     # --- errors and closing --------------------------------------------------------------
 
+    def _run(
+        self,
+        coro: Coroutine[Any, Any, T],
+        *,
+        key: str,
+        on_result: Callable[[T], None] | None = None,
+        on_done: Callable[[], None] | None = None,
+    ) -> asyncio.Task[T] | None:
+        """Start ``coro`` under ``key`` (``None`` if that key is busy); errors go to the
+        status line. Callbacks are skipped once the window closed: its widgets may be gone."""
+
+        def alive(callback: Callable[..., None] | None) -> Callable[..., None] | None:
+            if callback is None:
+                return None
+            return lambda *args: None if self._closed else callback(*args)
+
+        return self.keeper.start(
+            coro,
+            key=key,
+            on_result=alive(on_result),
+            on_error=alive(self._show_error),
+            on_done=alive(on_done),
+        )
+
     def _show_error(self, error: BaseException) -> None:
         if not isinstance(error, CapdeskError):
             log.error("Unexpected error", exc_info=error)
@@ -323,7 +368,20 @@ class MainWindow(QMainWindow):
         self.status.show_error(error)
         self.operationFailed.emit(error)
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Esc anywhere clears the customer. Not a window-wide QShortcut: that would
+        make Esc ambiguous with the form's own Esc and the card batch's Esc (Cancel),
+        and an ambiguous shortcut does nothing at all. Keys no child wanted end here."""
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            event.accept()
+            self.new_customer()
+            return
+        super().keyPressEvent(event)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._closed = True
+        if self._card_cancel is not None:
+            self._card_cancel.set()
         self.keeper.cancel_all()
         self.otp_panel.clear()
         self.clipboard.clear_if_ours()

@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QContextMenuEvent,
+    QFocusEvent,
     QFont,
     QKeyEvent,
     QKeySequence,
@@ -208,6 +209,8 @@ class OtpPanel(QFrame):
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         self._code_label.copyRequested.connect(self.copy_code)
+        # Tab reaches the code itself: a screen reader reads it there, Ctrl+C copies it.
+        self._code_label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._code_label.setFont(_code_font())
         self._title.setBuddy(self._code_label)
 
@@ -276,11 +279,16 @@ class OtpPanel(QFrame):
             self._countdown_label,
             self._valid_until,
         )
-        self.setFocusProxy(self._code_label)
+        # Focusing the panel focuses the code (focusInEvent), not via a focus proxy: Qt's
+        # Tab chain loops inside the window's lower half past a child proxy (a keyboard trap).
         self._shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Copy), self)
         self._shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._shortcut.activated.connect(self.copy_code)
         self._guard.cleared.connect(self._on_clipboard_cleared)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        target = self._code_label if self._code_label.isVisible() else self._copy_button
+        target.setFocus(event.reason())
 
     # --- public API ---------------------------------------------------------------
 

@@ -306,6 +306,7 @@ class SignInDialog(QDialog):
         self._show(f"Connected as {name}.", ok=True)
         self.save_button.setEnabled(True)
         self._set_default(self.save_button)
+        self.save_button.setFocus()  # Enter now saves
 
     def _tested_failed(self, generation: int, error: BaseException) -> None:
         if self._closed or generation != self._generation:
@@ -320,6 +321,11 @@ class SignInDialog(QDialog):
             self.result_label.setToolTip(error.for_support())
         else:
             self._show(CapdeskError.default_sentence, ok=False)
+        # Back to the secret, selected, ready to retype. (Focus had moved on from the
+        # disabled Test button, to Cancel: Enter would have thrown everything away.)
+        secret = self.password if self.till_mode.isChecked() else self.oauth_secret
+        secret.setFocus()
+        secret.selectAll()
 
     # --- closing --------------------------------------------------------------------
 
