@@ -35,15 +35,18 @@ def decode_widths(widths: list[int] | tuple[int, ...]) -> str:
     code_set = {103: "A", 104: "B", 105: "C"}[start]
     text = ""
     for value in data:
-        if value == 99:
-            code_set = "C"
-        elif value == 100:
-            code_set = "B"
-        elif code_set == "C":
-            text += f"{value:02d}"
+        if code_set == "C":
+            if value == 100:  # in set C, 100 switches to B; 99 is the digits "99"
+                code_set = "B"
+            else:
+                assert value < 100
+                text += f"{value:02d}"
         else:
             assert code_set == "B"
-            text += chr(value + 32)
+            if value == 99:
+                code_set = "C"
+            else:
+                text += chr(value + 32)
     return text
 
 
