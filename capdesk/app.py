@@ -82,6 +82,17 @@ def main(argv: list[str] | None = None) -> int:
         app.setWindowIcon(QIcon(str(icon)))
 
     settings = Settings(paths, policy)
+    # Kiosk: policy or --kiosk; never for the smoke test, which must close by itself.
+    kiosk = (args.kiosk or settings.kiosk) and not args.smoke_test
+    instance = None
+    if kiosk:
+        from capdesk.ui.single_instance import SingleInstance, bring_to_front
+
+        instance = SingleInstance()
+        if not instance.acquire():
+            log.info("capdesk is already running: brought it to the front")
+            return 0
+
     clusters = load_clusters(paths.cluster_files())
     try:
         cluster = (
@@ -108,7 +119,9 @@ def main(argv: list[str] | None = None) -> int:
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window = MainWindow(service)
+    window = MainWindow(service, kiosk=kiosk)
+    if instance is not None:
+        instance.activationRequested.connect(lambda: bring_to_front(window))
     finished: asyncio.Future[int] = loop.create_future()
     window.closed.connect(lambda: finished.done() or finished.set_result(0))
     window.show()
@@ -140,5 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         window.deleteLater()
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         gc.unfreeze()
+        if instance is not None:
+            instance.release()
     log.info("capdesk window closed (exit %s)", code)
     return code

@@ -104,6 +104,15 @@ def main() -> int:
         shot("error-with-details")
         window.close()
 
+        kiosk = MainWindow(service, clock=clock, kiosk=True)  # full screen, locked down
+        kiosk.show()
+        app.processEvents()
+        path = args.out / "kiosk.png"
+        kiosk.grab().save(str(path))
+        print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+        kiosk.admin.close_policy.allow_next_close()
+        kiosk.close()
+
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:

@@ -89,6 +89,9 @@ def apply_kiosk(window: QWidget, *, stylesheet: str | None = None) -> KioskState
     window.setWindowFlags(kiosk_flags(window.windowFlags()))  # hides a visible window
     if extra:
         window.setStyleSheet(f"{previous.stylesheet}\n{extra}" if previous.stylesheet else extra)
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:  # without a window manager (some kiosk shells) nobody else sizes it
+        window.setGeometry(screen.geometry())
     window.setWindowState(
         (window.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowFullScreen
     )

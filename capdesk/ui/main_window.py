@@ -26,6 +26,7 @@ from capdesk.api.models import OtpResult
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.services import DeskService, OtpQueryParams
 from capdesk.store.history import HistoryEntry
+from capdesk.ui.admin_controls import AdminControls
 from capdesk.ui.barcode_label import print_preview
 from capdesk.ui.card_panel import CardPanel
 from capdesk.ui.clipboard_guard import ClipboardGuard
@@ -52,7 +53,7 @@ SCENARIO_SENTENCES = {
 
 # objectNames in the order Tab visits them: top to bottom, left to right (_set_tab_order).
 TAB_ORDER = (  # noqa: SIM905 (a line per area of the window reads better)
-    "clusterSelector signInButton signOutButton"
+    "clusterSelector signInButton signOutButton settingsButton adminButton"
     " identifierName identifierValue sourceSelector accountId scopeSelector advancedToggle"
     " otpThreshold fetchOtpButton newCustomerButton otpCode copyOtpButton"
     " simulateOtpRequestButton scenarioSelector"
@@ -86,6 +87,7 @@ class MainWindow(QMainWindow):
         service: DeskService,
         *,
         clock: Clock = SYSTEM_CLOCK,
+        kiosk: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -94,8 +96,6 @@ class MainWindow(QMainWindow):
         self.keeper = TaskKeeper()
         self._closed = False  # late task callbacks must not touch a closed window
         self._card_cancel: asyncio.Event | None = None
-        self._card_total = 0
-        self._card_done = 0
         self.setWindowTitle(f"capdesk {__version__}")
         self.setObjectName("mainWindow")
 
@@ -109,13 +109,17 @@ class MainWindow(QMainWindow):
         self.status = StatusPanel()
         self._build_layout()
         self._connect()
+        self.admin = AdminControls(self, kiosk=kiosk, clock=clock)
+        self._top_bar.addWidget(self.admin)
+        self._set_tab_order()
 
         settings = service.settings
         self.identifier_form.set_default_country(settings.default_country)
         self.otp_panel.set_clipboard_timeout(settings.clipboard_timeout)
         self.card_panel.set_history(service.history)
         self.cluster_selector.set_clusters(self._cluster_list(), service.cluster.key)
-        self.cluster_selector.set_locked(settings.is_locked("last_cluster") or False)
+        if not kiosk:  # in kiosk mode the admin controls decide
+            self.cluster_selector.set_locked(settings.is_locked("last_cluster"))
         self._show_cluster(service.cluster)
         self.identifier_form.setFocus()
 
@@ -137,7 +141,7 @@ class MainWindow(QMainWindow):
         splitter.setSizes([600, 560])
         splitter.setChildrenCollapsible(False)
 
-        top = QHBoxLayout()
+        top = self._top_bar = QHBoxLayout()
         top.addWidget(self.cluster_selector, 1)
 
         central = QWidget()
@@ -148,7 +152,6 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.status)
         self.setCentralWidget(central)
         self.resize(1100, 720)
-        self._set_tab_order()
 
     def _set_tab_order(self) -> None:
         """One Tab order for the whole window, top to bottom and left to right; hidden
@@ -332,6 +335,17 @@ class MainWindow(QMainWindow):
     def copy_card_number(self, number: str) -> None:
         self.clipboard.copy_secret(number, self.service.settings.clipboard_timeout)
         self.status.show_info("Card number copied.")
+
+    # --- settings ------------------------------------------------------------------------
+
+    def apply_settings(self, changed: list[str]) -> None:
+        """The settings dialog saved: the next call uses the new values."""
+        settings = self.service.settings
+        self.service.forget_clients()
+        self.identifier_form.set_default_country(settings.default_country)
+        self.otp_panel.set_clipboard_timeout(settings.clipboard_timeout)
+        if changed:
+            self.status.show_success("Settings saved.")
 
     # --- errors and closing --------------------------------------------------------------
 

@@ -86,6 +86,7 @@ class DeskFactory:
         server_clock: Clock = SYSTEM_CLOCK,
         configure: Callable[[Settings], None] | None = None,
         show: bool = True,
+        kiosk: bool = False,
     ) -> Desk:
         paths = default_paths().ensure()
         settings = Settings(paths, load_policy(paths))
@@ -107,7 +108,7 @@ class DeskFactory:
                 clock=server_clock, slow_seconds=slow_seconds
             ),
         )
-        window = MainWindow(service, clock=clock)
+        window = MainWindow(service, clock=clock, kiosk=kiosk)
         gc.freeze()  # as capdesk.app.main does once the window is built
         self._qtbot.addWidget(window)
         desk = Desk(window, service, history, paths, clock)
@@ -124,6 +125,7 @@ class DeskFactory:
         if desk not in self._open:
             return
         self._open.remove(desk)
+        desk.window.admin.close_policy.allow_next_close()  # a kiosk refuses staff closes
         desk.window.close()
         closing = asyncio.ensure_future(desk.service.close(), loop=self._loop)
         self._qtbot.waitUntil(closing.done, timeout=3000)
