@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QTableView,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -142,6 +143,8 @@ class CardHistoryView(QWidget):
         self.search.setAccessibleName("Search card history")
         self.search.setPlaceholderText("Card number, cluster, till or request id")
         self.search.setClearButtonEnabled(True)
+        for button in self.search.findChildren(QToolButton):  # Qt leaves the clear button
+            button.setAccessibleName("Clear search")  # unnamed for screen readers
         search_label.setBuddy(self.search)
 
         self.export_button = QPushButton("E&xport CSV…")
