@@ -17,7 +17,7 @@ import sys
 os.environ.setdefault("QT_API", "pyside6")
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QEvent
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -124,6 +124,19 @@ def main(argv: list[str] | None = None) -> int:
         instance.activationRequested.connect(lambda: bring_to_front(window))
     finished: asyncio.Future[int] = loop.create_future()
     window.closed.connect(lambda: finished.done() or finished.set_result(0))
+
+    class AfterFirstPaint(QObject):
+        """What the first screen does not need (the HTTP client, the training cluster)
+        starts once the window has painted, in a worker: staff see the window sooner."""
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                watched.removeEventFilter(self)
+                QTimer.singleShot(0, service.start_background_work)  # after this paint
+            return False
+
+    after_first_paint = AfterFirstPaint(window)
+    window.installEventFilter(after_first_paint)
     window.show()
     # Everything built so far lives as long as the window. Without this, each full
     # garbage collection walks all of it on the GUI thread: a 20-60 ms freeze.

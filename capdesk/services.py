@@ -10,6 +10,11 @@ Card numbers are precious (each call consumes one): a worker thread generates a
 number *and* appends it to the durable history in one step, so a number that
 came back is recorded even if the window closes or the batch is cancelled while
 it was in flight.
+
+Nothing the first screen does not need is done while the window is being built:
+the HTTP client is imported and the training simulator imported and started by
+:meth:`DeskService.start_background_work`, which the window calls once it has been
+painted (a call made earlier simply does that itself, in its worker).
 """
 
 from __future__ import annotations
@@ -21,26 +26,29 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from concurrent.futures import Future as ConcurrentFuture
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from capdesk.api.auth import BasicCredentials, Credentials
-from capdesk.api.client import CapillaryClient
 from capdesk.api.clusters import TRAINING, Cluster
 from capdesk.api.errors import CapdeskError, InvalidInput, NotSignedIn
 from capdesk.api.models import OtpResult
-from capdesk.api.responses import OP_GENERATE_OTP, classify
-from capdesk.api.transport import Timeouts
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.executor import DaemonThreadExecutor
-from capdesk.settings import Settings
-from capdesk.simulator import SimulatorError, TrainingSimulator
-from capdesk.simulator.demo_data import TILL as TRAINING_TILL
-from capdesk.store.credentials import CredentialStore
 from capdesk.store.history import CardHistory, HistoryEntry, HistoryError
+
+if TYPE_CHECKING:  # imported where used, in worker threads: the first screen needs none
+    from capdesk.api.client import CapillaryClient
+    from capdesk.settings import Settings
+    from capdesk.simulator import TrainingSimulator
+    from capdesk.store.credentials import CredentialStore
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+# The training cluster's demo till (``capdesk.simulator.demo_data.TILL``), named here
+# so that showing "Signed in as …" does not import the whole simulator.
+TRAINING_TILL_NAME = "training.till"
 
 # How long close() lets card-number calls already sent finish: each consumed a number
 # on the server, and its answer is recorded only if it arrives before the history
@@ -73,7 +81,7 @@ class DeskService:
         clock: Clock = SYSTEM_CLOCK,
         executor: Executor | None = None,
         initial_cluster: Cluster | None = None,
-        simulator_factory: Callable[[], TrainingSimulator] = TrainingSimulator,
+        simulator_factory: Callable[[], TrainingSimulator] | None = None,
     ) -> None:
         self.settings = settings
         self.credential_store = credential_store
@@ -83,7 +91,7 @@ class DeskService:
         self._owns_executor = executor is None
         if executor is None:
             own = DaemonThreadExecutor(max_workers=8)
-            own.prestart()  # now, so that no call from the window has to start a thread
+            own.prestart()  # now (~2 ms), so that no call from the window starts a thread
             executor = own
         self._executor: Executor = executor
         self._clients: dict[str, tuple[CapillaryClient, str]] = {}  # key -> (client, till)
@@ -97,6 +105,26 @@ class DeskService:
         self.cluster = initial_cluster or clusters.get(settings.last_cluster, TRAINING)
 
     # --- running blocking work -----------------------------------------------------
+
+    def start_background_work(self) -> None:
+        """Get ready for the first call without making anyone wait: in a worker, import
+        the HTTP client, start the training cluster when it is current, and build the
+        current cluster's client. The window calls this once it has been painted.
+        Failures are left for the first call to report (e.g. not signed in yet)."""
+        if self._closed:
+            return
+        try:
+            self._executor.submit(self._warm_up)
+        except RuntimeError:  # shut down already
+            return
+
+    def _warm_up(self) -> None:
+        try:
+            self._client(self.cluster)
+        except CapdeskError as error:
+            log.debug("Not ready for %s yet: %s", self.cluster.label, error.kind)
+        except Exception:
+            log.exception("Getting ready for the first call failed")
 
     async def _in_worker(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -116,7 +144,12 @@ class DeskService:
             if self._closed:
                 raise CapdeskError("capdesk is closing.")
             if self.training is None:
-                simulator = self._simulator_factory()
+                if self._simulator_factory is not None:
+                    simulator = self._simulator_factory()
+                else:
+                    from capdesk.simulator import TrainingSimulator
+
+                    simulator = TrainingSimulator()
                 simulator.start()
                 self.training = simulator
                 log.info("Training cluster running at %s", simulator.base_url)
@@ -132,10 +165,14 @@ class DeskService:
     def stored_credentials(self, cluster: Cluster) -> Credentials | None:
         """Training uses its demo till; other clusters read the OS keyring."""
         if cluster.training:
-            return BasicCredentials.from_password(TRAINING_TILL.username, TRAINING_TILL.password)
+            from capdesk.simulator.demo_data import TILL
+
+            return BasicCredentials.from_password(TILL.username, TILL.password)
         return self.credential_store.load(cluster.key)
 
     def signed_in_as(self, cluster: Cluster) -> str | None:
+        if cluster.training:
+            return TRAINING_TILL_NAME
         try:
             credentials = self.stored_credentials(cluster)
         except CapdeskError:
@@ -143,6 +180,9 @@ class DeskService:
         return credentials.display_name if credentials else None
 
     def _new_client(self, cluster: Cluster, credentials: Credentials) -> CapillaryClient:
+        from capdesk.api.client import CapillaryClient  # with it, requests: ~130 ms
+        from capdesk.api.transport import Timeouts
+
         settings = self.settings
         return CapillaryClient(
             self.base_url(cluster),
@@ -167,9 +207,13 @@ class DeskService:
             raise NotSignedIn(f"No till is signed in for {cluster.label}. Choose “Sign in…” first.")
         client = self._new_client(cluster, credentials)
         with self._lock:  # two first calls at once: keep one client, close the other
-            cached = self._clients.setdefault(cluster.key, (client, credentials.display_name))
-        if cached[0] is not client:
+            closed = self._closed  # close() has let go of the clients already
+            if not closed:
+                cached = self._clients.setdefault(cluster.key, (client, credentials.display_name))
+        if closed or cached[0] is not client:
             client.close()
+        if closed:
+            raise CapdeskError("capdesk is closing.")
         return cached
 
     def forget_clients(self) -> None:
@@ -238,6 +282,9 @@ class DeskService:
         label = self.cluster.label
 
         def request() -> None:
+            from capdesk.api.responses import OP_GENERATE_OTP, classify
+            from capdesk.simulator import SimulatorError
+
             try:
                 self.ensure_training().customer_requests_otp(
                     query.name,

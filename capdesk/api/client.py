@@ -34,7 +34,7 @@ from capdesk.api.errors import (
 from capdesk.api.identifiers import IdentifierName, normalise_identifier
 from capdesk.api.identifiers import identifier_name as parse_identifier_name
 from capdesk.api.models import CardNumberResult, OtpResult
-from capdesk.api.oauth import OAuthTokenManager, register_secret
+from capdesk.api.oauth import OAuthTokenManager
 from capdesk.api.responses import (
     OP_CARD_NUMBER,
     OP_CHECK,
@@ -50,6 +50,7 @@ from capdesk.api.responses import (
 )
 from capdesk.api.transport import DEFAULT_TIMEOUTS, RawResponse, Timeouts, make_session, send
 from capdesk.clock import SYSTEM_CLOCK, Clock
+from capdesk.logs import register_secret
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +103,13 @@ class CapillaryClient:
         self._once = make_session(0, 0.0)
         for secret in credentials.secrets():
             register_secret(secret)
+        self._basic_headers: dict[str, str] | None = None
+        if isinstance(credentials, BasicCredentials):  # the same on every call: built once
+            self._basic_headers = {
+                "Accept": "application/json",
+                "Content-Type": "application/json",
+                "Authorization": credentials.authorization_header(),
+            }
         self._oauth: OAuthTokenManager | None = None
         if isinstance(credentials, OAuthCredentials):
             self._oauth = OAuthTokenManager(
@@ -152,7 +160,7 @@ class CapillaryClient:
             if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
                 raise InvalidInput("The threshold must be a whole number of seconds.")
             params["threshold"] = str(threshold)
-        raw = self._call("GET", "/v2/otp", params=params, operation=OP_FETCH_OTP, retry=True)
+        raw, doc = self._call("GET", "/v2/otp", params=params, operation=OP_FETCH_OTP, retry=True)
         server_time = server_time_from(
             raw.headers, received_monotonic=raw.received_monotonic, local_now=raw.local_now
         )
@@ -162,13 +170,14 @@ class CapillaryClient:
             server_time=server_time,
             status=raw.status,
             cluster_label=self.cluster_label,
+            doc=doc,
         )
         register_secret(result.code)
         return result
 
     def generate_card_number(self) -> CardNumberResult:
         """``/v2/cardNumber``: one new number. Never retried: each call consumes one."""
-        raw = self._call(
+        raw, doc = self._call(
             self.card_method,
             "/v2/cardNumber",
             body=b"{}" if self.card_method == "POST" else None,
@@ -176,7 +185,7 @@ class CapillaryClient:
             retry=False,
         )
         return parse_card_number(
-            raw.body, raw.headers, status=raw.status, cluster_label=self.cluster_label
+            raw.body, raw.headers, status=raw.status, cluster_label=self.cluster_label, doc=doc
         )
 
     def generate_otp(
@@ -198,14 +207,13 @@ class CapillaryClient:
             payload["channels"] = [dict(channel) for channel in channels]
         if template:
             payload["template"] = template
-        raw = self._call(
+        raw, doc = self._call(
             "POST",
             "/v2/otp/generate",
             body=json.dumps(payload).encode(),
             operation=OP_GENERATE_OTP,
             retry=False,
         )
-        doc = load_json(raw.body)
         created = doc.get("createdId") if isinstance(doc, dict) else None
         if isinstance(created, bool) or not isinstance(created, int):
             raise self._unreadable(raw, "createdId missing")
@@ -224,7 +232,7 @@ class CapillaryClient:
             "action": _word(action, "scope").upper(),
         }
         try:
-            raw = self._call(
+            raw, doc = self._call(
                 "POST",
                 "/v2/otp/validate",
                 body=json.dumps(payload).encode(),
@@ -235,7 +243,6 @@ class CapillaryClient:
             if error.details.capillary_code in (605, 876):
                 return False
             raise
-        doc = load_json(raw.body)
         entity = doc.get("entity") if isinstance(doc, dict) else None
         if not isinstance(entity, bool):
             raise self._unreadable(raw, "entity missing")
@@ -277,6 +284,8 @@ class CapillaryClient:
         return _word(value, "identifier", 254)
 
     def _headers(self) -> tuple[dict[str, str], str | None]:
+        if self._basic_headers is not None:
+            return self._basic_headers, None  # send() copies it: never changed
         headers = {"Accept": "application/json", "Content-Type": "application/json"}
         token: str | None = None
         credentials = self._credentials
@@ -299,8 +308,9 @@ class CapillaryClient:
         retry: bool,
         params: Mapping[str, str] | None = None,
         body: bytes | None = None,
-    ) -> RawResponse:
-        """Send, log, re-authenticate once on an OAuth 401, classify; return a success."""
+    ) -> tuple[RawResponse, Any]:
+        """Send, log, re-authenticate once on an OAuth 401, classify; return a success
+        and its body as parsed JSON (parsed once, here, for the caller too)."""
         session = self._retrying if retry else self._once
         for attempt in (1, 2):
             headers, token = self._headers()
@@ -333,16 +343,18 @@ class CapillaryClient:
                 log.info("Token refused; fetching a new one and trying once more")
                 self._oauth.invalidate(token)
                 continue
+            doc = load_json(raw.body)
             error = classify(
                 raw.status,
                 raw.headers,
                 raw.body,
                 cluster_label=self.cluster_label,
                 operation=operation,
+                doc=doc,
             )
             if error is not None:
                 raise error
-            return raw
+            return raw, doc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _unreadable(self, raw: RawResponse, technical: str) -> UnreadableResponse:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -147,6 +146,8 @@ def load_clusters(files: Iterable[Path]) -> dict[str, Cluster]:
     for path in files:
         if not Path(path).exists():
             continue  # the usual case: nobody configured extra clusters
+        import tomllib  # only here: most PCs have no cluster file to read
+
         try:
             data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValueError) as exc:

@@ -7,6 +7,9 @@ no ``+`` (``919876543210``), whatever way the customer said them.
 
 Every function here raises only :class:`InvalidIdentifier` on bad input, however
 odd the input (empty, Unicode, 10,000 characters).
+
+The phone-number library (``phonenumbers``, ~40 ms to import) is loaded on the first
+mobile number, not with this module: the window's first screen does not need it.
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ import functools
 import re
 import unicodedata
 from enum import StrEnum
-
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from capdesk.api.errors import InvalidIdentifier
+
+if TYPE_CHECKING:
+    from phonenumbers import PhoneNumber
 
 
 class IdentifierName(StrEnum):
@@ -65,7 +70,33 @@ _MAX_MOBILE_TEXT = 40  # generous for "+91 (0) 98765-43210"-style typing
 _MOBILE_ALLOWED = re.compile(r"^\+?[\d\s\-().\/]+$")
 _EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+$")
 _DOMAIN_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
-_MOBILE_TYPES = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+
+
+_phone_library: ModuleType | None = None
+
+
+def phone_library() -> ModuleType:
+    """The ``phonenumbers`` module, imported on first use (it costs ~40 ms).
+
+    Thread-safe: a second thread importing it at the same time waits for the first.
+    """
+    global _phone_library
+    if _phone_library is None:
+        import phonenumbers
+
+        _phone_library = phonenumbers
+    return _phone_library
+
+
+def phone_library_loaded() -> bool:
+    """Whether :func:`phone_library` is loaded, i.e. using it now costs nothing."""
+    return _phone_library is not None
+
+
+def country_calling_code(region: str) -> int | None:
+    """``"IN"`` → ``91``; None for a region the phone library does not know."""
+    code = phone_library().country_code_for_region((region or "").strip().upper())
+    return code or None
 
 
 def identifier_name(name: IdentifierName | str) -> IdentifierName:
@@ -103,23 +134,29 @@ def normalise_identifier(
 
 def _region(default_country: str) -> str | None:
     region = (default_country or "").strip().upper()
-    return region if region in phonenumbers.SUPPORTED_REGIONS else None
+    return region if region in phone_library().SUPPORTED_REGIONS else None
 
 
-def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+def _parse(text: str, region: str | None) -> PhoneNumber | None:
     """A *valid* parsed number, or None (never raises)."""
+    phonenumbers = phone_library()
     try:
         number = phonenumbers.parse(text, region)
-    except (NumberParseException, ValueError, TypeError, IndexError):
+    except (phonenumbers.NumberParseException, ValueError, TypeError, IndexError):
         return None
     if number.extension or not phonenumbers.is_valid_number(number):
         return None
     return number
 
 
-def _is_mobile(number: phonenumbers.PhoneNumber) -> bool:
+def _is_mobile(number: PhoneNumber) -> bool:
+    phonenumbers = phone_library()
+    mobile_types = (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    )
     try:
-        return phonenumbers.number_type(number) in _MOBILE_TYPES
+        return phonenumbers.number_type(number) in mobile_types
     except Exception:  # metadata gaps in the lite package: treat as unknown
         return False
 
@@ -156,12 +193,11 @@ def normalise_mobile(value: str, default_country: str = "IN") -> str:
         number = _choose(national, international)
     if number is None:
         raise bad
-    return phonenumbers.format_number(number, PhoneNumberFormat.E164).lstrip("+")
+    phonenumbers = phone_library()
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
 
 
-def _choose(
-    national: phonenumbers.PhoneNumber | None, international: phonenumbers.PhoneNumber | None
-) -> phonenumbers.PhoneNumber | None:
+def _choose(national: PhoneNumber | None, international: PhoneNumber | None) -> PhoneNumber | None:
     """Pick between reading the digits as national or as already carrying a country code.
 
     Only one valid reading: that one. Both valid (rare: e.g. a German default and
@@ -196,7 +232,7 @@ def format_mobile_as_typed(text: str, default_country: str = "IN") -> str:
     if not stripped or not _MOBILE_ALLOWED.match(stripped):
         return text
     try:
-        formatter = phonenumbers.AsYouTypeFormatter(_region(default_country) or "ZZ")
+        formatter = phone_library().AsYouTypeFormatter(_region(default_country) or "ZZ")
         result = ""
         for ch in stripped:
             if ch == "+" or ch.isdigit():

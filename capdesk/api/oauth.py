@@ -21,23 +21,13 @@ from capdesk.api.errors import ErrorDetails, UnreadableResponse
 from capdesk.api.responses import OP_TOKEN, classify, load_json, request_id_of
 from capdesk.api.transport import DEFAULT_TIMEOUTS, Timeouts, send
 from capdesk.clock import SYSTEM_CLOCK, Clock
+from capdesk.logs import register_secret
 
 log = logging.getLogger(__name__)
 
 TOKEN_PATH = "/v3/oauth/token/generate"
 DEFAULT_TTL = 300.0
 MAX_TTL = 86_400.0
-
-
-def register_secret(value: str | None) -> None:
-    """Tell the log filter about a secret; a no-op until capdesk.logs exists."""
-    if not value:
-        return
-    try:
-        from capdesk.logs import register_secret as _register
-    except ImportError:
-        return
-    _register(value)
 
 
 class OAuthTokenManager:

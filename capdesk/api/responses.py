@@ -8,6 +8,7 @@ returns a result or a :class:`CapdeskError`, and never raises anything else.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -50,6 +51,7 @@ _RETRY_AFTER_CAP = 86_400.0
 _SANE_YEARS = (1970, 9000)  # dates outside are broken clocks, not times to count down to
 
 _NOT_JSON = object()
+_UNPARSED = object()  # "doc" not given: parse ``body`` (callers that parsed it pass it on)
 
 _FETCH_AGAIN = "Try again; if it keeps happening, call support."
 
@@ -99,7 +101,7 @@ def header(headers: Mapping[str, str] | None, name: str) -> str | None:
         return None
     try:
         value = headers.get(name)
-        if value is None:
+        if value is None and not hasattr(headers, "lower_items"):  # requests': any case already
             lowered = name.lower()
             value = next((v for k, v in headers.items() if str(k).lower() == lowered), None)
     except Exception:
@@ -116,8 +118,13 @@ def parse_http_date(value: str | None) -> datetime | None:
     """An RFC 7231 date (``Date``, ``Retry-After``) as an aware UTC datetime, or None."""
     if not isinstance(value, str) or not value.strip() or len(value) > 100:
         return None
+    return _parse_http_date(value.strip())
+
+
+@functools.lru_cache(maxsize=16)  # a Date header changes once a second: parse it once
+def _parse_http_date(value: str) -> datetime | None:
     try:
-        parsed = parsedate_to_datetime(value.strip())
+        parsed = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if parsed is None:
@@ -232,9 +239,18 @@ def classify(
     *,
     cluster_label: str = "",
     operation: str = "",
+    doc: Any = _UNPARSED,
 ) -> CapdeskError | None:
-    """None for a success, else the error to raise: body codes first, HTTP status second."""
-    doc = load_json(body)
+    """None for a success, else the error to raise: body codes first, HTTP status second.
+
+    ``doc`` is ``load_json(body)`` when the caller has it already.
+    """
+    if doc is _UNPARSED:
+        doc = load_json(body)
+    if 200 <= status < 300 and isinstance(doc, dict):
+        listed = doc.get("errors")
+        if not isinstance(listed, list) or not listed:
+            return None  # the usual answer: a JSON object without errors (see _by_status)
     errors = _entries(doc, "errors")
     details = ErrorDetails(
         http_status=status,
@@ -387,9 +403,14 @@ def parse_otp(
     server_time: ServerTime,
     status: int | None = 200,
     cluster_label: str = "",
+    doc: Any = _UNPARSED,
 ) -> OtpResult:
-    """The ``GET /v2/otp`` success body as an :class:`OtpResult` (or UnreadableResponse)."""
-    doc = load_json(body)
+    """The ``GET /v2/otp`` success body as an :class:`OtpResult` (or UnreadableResponse).
+
+    ``doc`` is ``load_json(body)`` when the caller has it already.
+    """
+    if doc is _UNPARSED:
+        doc = load_json(body)
     if not isinstance(doc, dict):
         raise _unreadable(_non_json_note(headers, body), headers, status, cluster_label)
     code = doc.get("code")
@@ -416,9 +437,14 @@ def parse_card_number(
     *,
     status: int | None = 200,
     cluster_label: str = "",
+    doc: Any = _UNPARSED,
 ) -> CardNumberResult:
-    """The ``/v2/cardNumber`` success body (``{"entity": "1000000010"}``)."""
-    doc = load_json(body)
+    """The ``/v2/cardNumber`` success body (``{"entity": "1000000010"}``).
+
+    ``doc`` is ``load_json(body)`` when the caller has it already.
+    """
+    if doc is _UNPARSED:
+        doc = load_json(body)
     if not isinstance(doc, dict):
         raise _unreadable(_non_json_note(headers, body), headers, status, cluster_label)
     entity = doc.get("entity")

