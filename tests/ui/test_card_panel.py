@@ -20,7 +20,9 @@ def panel(qtbot, history):
     widget = CardPanel()
     qtbot.addWidget(widget)
     widget.set_history(history)
-    widget.show()
+    with qtbot.waitActive(widget):  # keys reach it on a real display (xcb) too
+        widget.show()
+        widget.activateWindow()
     return widget
 
 

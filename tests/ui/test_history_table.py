@@ -41,7 +41,9 @@ def view(qtbot, history):
     widget = CardHistoryView()
     qtbot.addWidget(widget)
     widget.set_history(history)
-    widget.show()
+    with qtbot.waitActive(widget):  # keys reach it on a real display (xcb) too
+        widget.show()
+        widget.activateWindow()
     return widget
 
 

@@ -39,7 +39,9 @@ def make_dialog(qtbot, async_loop):
     def make(server: FakeServer, **kwargs):
         dialog = SignInDialog("EU", server.test_connection, **kwargs)
         qtbot.addWidget(dialog)
-        dialog.show()
+        with qtbot.waitActive(dialog):  # focus is real on a real display (xcb) too
+            dialog.show()
+            dialog.activateWindow()
         return dialog
 
     return make
