@@ -106,17 +106,18 @@ class DeskService:
 
     # --- running blocking work -----------------------------------------------------
 
-    def start_background_work(self) -> None:
+    def start_background_work(self) -> ConcurrentFuture[None] | None:
         """Get ready for the first call without making anyone wait: in a worker, import
         the HTTP client, start the training cluster when it is current, and build the
         current cluster's client. The window calls this once it has been painted.
-        Failures are left for the first call to report (e.g. not signed in yet)."""
+        Failures are left for the first call to report (e.g. not signed in yet).
+        Returns the worker's future (None once closed)."""
         if self._closed:
-            return
+            return None
         try:
-            self._executor.submit(self._warm_up)
+            return self._executor.submit(self._warm_up)
         except RuntimeError:  # shut down already
-            return
+            return None
 
     def _warm_up(self) -> None:
         try:

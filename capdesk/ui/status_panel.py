@@ -37,6 +37,21 @@ _KINDS = {
 }
 
 
+def _style_sheet_for_every_kind() -> str:
+    """One sheet with a rule per kind, chosen by the ``kind`` property: switching kind
+    then re-polishes two widgets instead of re-parsing a sheet for the whole panel."""
+    rules = ['QFrame#statusPanel[kind=""] { border: none; }']
+    for kind, (_icon, _word, colour, back, border) in _KINDS.items():
+        rules.append(
+            f'QFrame#statusPanel[kind="{kind}"] {{ background: {back}; border: 1px solid'
+            f" {border}; border-left: 5px solid {border}; border-radius: 4px; }}"
+        )
+        rules.append(
+            f'QLabel#statusMessage[kind="{kind}"] {{ color: {colour}; font-weight: bold; }}'
+        )
+    return "\n".join(rules)
+
+
 class StatusPanel(QFrame):
     """The window's status area. ``kind`` is "", "error", "info", "success" or "busy"."""
 
@@ -48,7 +63,6 @@ class StatusPanel(QFrame):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._kind = ""
         self._error: CapdeskError | None = None
-        self._style_sheet = ""  # as last applied: re-applying one restyles the whole panel
         self._icons: dict[str, QPixmap] = {}  # per kind, drawn once
 
         self._icon = QLabel()
@@ -113,6 +127,7 @@ class StatusPanel(QFrame):
         self._details_indent.setContentsMargins(32, 0, 0, 0)
         self._details_indent.addWidget(self._details)
         layout.addLayout(self._details_indent)
+        self.setStyleSheet(_style_sheet_for_every_kind())
         self.clear()
 
     # --- public API ---------------------------------------------------------------
@@ -158,7 +173,7 @@ class StatusPanel(QFrame):
         self._icon.clear()
         self._icon.hide()
         self._hide_extras()
-        self._set_style_sheet("QFrame#statusPanel { border: none; }")
+        self._set_kind_style("")
 
     def set_details_open(self, open_: bool) -> None:
         """Expand or collapse the details (as the "Details" button does)."""
@@ -179,7 +194,7 @@ class StatusPanel(QFrame):
         if kind != "error":
             self._error = None
         self._kind = kind
-        icon, word, colour, back, border = _KINDS[kind]
+        icon, word, *_colours = _KINDS[kind]
         pixmap = self._icons.get(kind)
         if pixmap is None:
             from PySide6.QtWidgets import QStyle
@@ -191,18 +206,17 @@ class StatusPanel(QFrame):
         self._icon.show()
         self._message.setText(text)
         self._message.setAccessibleDescription(word)
-        self._set_style_sheet(
-            f"QFrame#statusPanel {{ background: {back}; border: 1px solid {border};"
-            f" border-left: 5px solid {border}; border-radius: 4px; }}"
-            f" QLabel#statusMessage {{ color: {colour}; font-weight: bold; }}"
-        )
+        self._set_kind_style(kind)
         self._hide_extras()
         announce(self, f"{word}: {text}", assertive=assertive)
 
-    def _set_style_sheet(self, sheet: str) -> None:
-        if sheet != self._style_sheet:
-            self._style_sheet = sheet
-            self.setStyleSheet(sheet)
+    def _set_kind_style(self, kind: str) -> None:
+        if self.property("kind") == kind:
+            return
+        for widget in (self, self._message):
+            widget.setProperty("kind", kind)
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
 
     def _hide_extras(self) -> None:
         self._busy.hide()

@@ -118,6 +118,10 @@ class DeskFactory:
                 window.show()
                 window.activateWindow()
             self._qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=1000)
+            # As capdesk.app.main does after the first paint: get ready in a worker.
+            warm_up = service.start_background_work()
+            if warm_up is not None:
+                self._qtbot.waitUntil(warm_up.done, timeout=5000)
         return desk
 
     def close(self, desk: Desk) -> None:
