@@ -12,6 +12,7 @@ the frozen build still passes (``installer/build.py --check``).
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 
 # Python modules never bundled (other Qt bindings, Tk, test and packaging tools).
@@ -166,11 +167,83 @@ def keep(dest: str) -> bool:
     return not DROPPED_QT_LIBRARY.search(dest)
 
 
-def filter_toc(entries: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
-    """A PyInstaller TOC (dest, source, kind) without the entries :func:`keep` drops."""
-    return [entry for entry in entries if keep(entry[0])]
+# --- Linux only: libraries the host desktop provides ---------------------------------
+#
+# On Linux PyInstaller copies every shared library the bundle links to, including the
+# build machine's own /lib ones (~20 MB). Two groups are left to the target desktop:
+#
+# 1. The base libraries of AppImage's "excludelist" (github.com/AppImage/pkg2appimage,
+#    also used by linuxdeployqt): present on every glibc desktop, and some *must* come
+#    from the host: a bundled libstdc++/libgcc_s older than the host's breaks its GPU
+#    (Mesa) drivers; X11/fontconfig/freetype/glib must match the running session.
+#    Plus the two libraries only those pull in (pcre2 <- glib, png16 <- freetype).
+# 2. The CUPS client stack, loaded only by Qt's CUPS print plugin: printing to a printer
+#    needs CUPS installed, which brings libcups2 and these; without CUPS the plugin is
+#    simply not loaded and the label preview / print to PDF still work.
+#
+# Everything else stays bundled, notably what Python itself links to (libssl/libcrypto,
+# libsqlite3, libffi, liblzma...), xcb-util/xkbcommon (missing on many desktops: Qt's
+# "xcb-cursor0 is needed" error), dbus and Kerberos (hard dependencies of Qt6DBus and
+# Qt6Network not on the list). Only files whose *source* is a system library folder
+# are affected: never libpython or anything from the virtual environment or PySide6.
+# Windows (and macOS) builds are untouched.
+HOST_LIBRARIES: frozenset[str] = frozenset(
+    {
+        # 1. AppImage excludelist (those this build links to) and their private deps
+        "libstdc++.so.6",
+        "libgcc_s.so.1",
+        "libX11.so.6",
+        "libglib-2.0.so.0",
+        "libfontconfig.so.1",
+        "libfreetype.so.6",
+        "libexpat.so.1",
+        "libz.so.1",
+        "libp11-kit.so.0",
+        "libgpg-error.so.0",
+        "libuuid.so.1",
+        "libcom_err.so.2",
+        "libpcre2-8.so.0",
+        "libpng16.so.16",
+        # 2. CUPS client stack (only for plugins/printsupport/libcupsprintersupport.so)
+        "libcups.so.2",
+        "libavahi-client.so.3",
+        "libavahi-common.so.3",
+        "libgnutls.so.30",
+        "libunistring.so.2",
+        "libidn2.so.0",
+        "libnettle.so.8",
+        "libhogweed.so.6",
+        "libgmp.so.10",
+        "libtasn1.so.6",
+    }
+)
+
+# Where the host's own libraries live (Debian/Ubuntu multiarch and Fedora/Arch layouts).
+HOST_LIBRARY_DIRS: tuple[str, ...] = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/")
 
 
-def dropped(entries: Iterable[tuple[str, str, str]]) -> list[str]:
+def is_host_library(dest: str, source: str, platform: str = sys.platform) -> bool:
+    """Whether ``dest`` is a Linux host library the target desktop provides (see above)."""
+    if not platform.startswith("linux") or "/" in dest.replace("\\", "/"):
+        return False  # only top-level _internal/ files; PySide6/Qt/lib/... never
+    if not source.startswith(HOST_LIBRARY_DIRS) or "python" in source.lower():
+        return False
+    return dest in HOST_LIBRARIES
+
+
+def keep_entry(entry: tuple[str, str, str], platform: str = sys.platform) -> bool:
+    """Whether a TOC entry (dest, source, kind) is kept: :func:`keep`, and not a host library."""
+    dest, source = entry[0], entry[1]
+    return keep(dest) and not is_host_library(dest, source or "", platform)
+
+
+def filter_toc(
+    entries: Iterable[tuple[str, str, str]], platform: str = sys.platform
+) -> list[tuple[str, str, str]]:
+    """A PyInstaller TOC (dest, source, kind) without the entries :func:`keep_entry` drops."""
+    return [entry for entry in entries if keep_entry(entry, platform)]
+
+
+def dropped(entries: Iterable[tuple[str, str, str]], platform: str = sys.platform) -> list[str]:
     """The destinations :func:`filter_toc` would drop (printed by the build)."""
-    return [entry[0] for entry in entries if not keep(entry[0])]
+    return [entry[0] for entry in entries if not keep_entry(entry, platform)]

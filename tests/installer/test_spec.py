@@ -128,6 +128,47 @@ def test_filter_toc_and_dropped_agree(rules):
     assert rules.dropped(toc) == ["PySide6/opengl32sw.dll"]
 
 
+LINUX_LIB = "/lib/x86_64-linux-gnu/"
+
+
+@pytest.mark.parametrize(
+    ("dest", "source", "platform", "dropped"),
+    [
+        # base libraries every desktop has, and the CUPS client stack: left to the host
+        ("libstdc++.so.6", LINUX_LIB + "libstdc++.so.6", "linux", True),
+        ("libX11.so.6", "/usr/lib64/libX11.so.6", "linux", True),
+        ("libcups.so.2", LINUX_LIB + "libcups.so.2", "linux", True),
+        ("libgnutls.so.30", LINUX_LIB + "libgnutls.so.30", "linux", True),
+        # never on Windows or macOS, whatever the name
+        ("libX11.so.6", LINUX_LIB + "libX11.so.6", "win32", False),
+        ("libz.so.1", "/usr/lib/libz.so.1", "darwin", False),
+        # what Python and Qt need that a desktop may lack stays bundled
+        ("libssl.so.3", LINUX_LIB + "libssl.so.3", "linux", False),
+        ("libsqlite3.so.0", LINUX_LIB + "libsqlite3.so.0", "linux", False),
+        ("libxcb-cursor.so.0", LINUX_LIB + "libxcb-cursor.so.0", "linux", False),
+        ("libdbus-1.so.3", LINUX_LIB + "libdbus-1.so.3", "linux", False),
+        ("libgssapi_krb5.so.2", LINUX_LIB + "libgssapi_krb5.so.2", "linux", False),
+        ("libpython3.11.so.1.0", "/usr/lib/libpython3.11.so.1.0", "linux", False),
+        # a listed name that is not the host's own copy (venv, PySide6, a Python build)
+        ("libz.so.1", "/work/.venv/lib/python3.11/site-packages/x/libz.so.1", "linux", False),
+        ("libz.so.1", "/usr/lib/python3.11/lib-dynload/libz.so.1", "linux", False),
+        ("PySide6/Qt/lib/libstdc++.so.6", LINUX_LIB + "libstdc++.so.6", "linux", False),
+    ],
+)
+def test_host_libraries_are_left_out_on_linux_only(rules, dest, source, platform, dropped):
+    entry = (dest, source, "BINARY")
+    assert rules.is_host_library(dest, source, platform) is dropped
+    assert rules.filter_toc([entry], platform) == ([] if dropped else [entry])
+    assert rules.dropped([entry], platform) == ([dest] if dropped else [])
+
+
+def test_host_libraries_never_name_python_or_qt(rules):
+    for name in rules.HOST_LIBRARIES:
+        assert "python" not in name.lower()
+        assert not name.lower().startswith(("libqt", "libicu", "libshiboken", "libpyside"))
+        assert not name.startswith(("libssl", "libcrypto", "libsqlite", "libffi"))
+
+
 def _imported_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()
