@@ -20,8 +20,6 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from keyring.backend import KeyringBackend
-
 from benchmarks.common import DEMO_TILL, Figure, median, ratio, simulator_process
 from capdesk.api.auth import BasicCredentials
 from capdesk.api.client import CapillaryClient
@@ -32,34 +30,16 @@ from capdesk.settings import Settings
 from capdesk.store.credentials import CredentialStore
 from capdesk.store.history import CardHistory
 from capdesk.store.policy import Policy
+from tests.memory_keyring import MemoryKeyring  # the tests' in-memory keyring
 
 SERVER_LATENCY_S = 0.020
 PEAK_GOAL_MIB = 5.0
 
 
-class _MemoryKeyring(KeyringBackend):
-    """The benchmark's keyring: the real keyring API, kept in memory."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.store: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.store.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.store[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        self.store.pop((service, username), None)
-
-
 def make_service(root: Path, cluster: Cluster) -> DeskService:
     """A DeskService as the window builds it, signed in to ``cluster`` (a benchmark server)."""
     paths = AppPaths(root / "config", root / "data", root / "logs", root / "machine").ensure()
-    store = CredentialStore(_MemoryKeyring())
+    store = CredentialStore(MemoryKeyring())
     store.save(cluster.key, BasicCredentials.from_password(*DEMO_TILL))
     return DeskService(
         settings=Settings(paths, Policy()),

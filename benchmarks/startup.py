@@ -15,14 +15,11 @@ children recompile every module on every start.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import BENCH_DIR, Figure, child_env, median, ratio
+from benchmarks.common import BENCH_DIR, Figure, child_env, median, ratio, run_json_child
 
 CHILDREN = BENCH_DIR / "children"
 CHILD_TIMEOUT_S = 60.0
@@ -32,18 +29,7 @@ PYCACHE = Path(tempfile.gettempdir()) / "capdesk-bench-pycache"
 
 def _launch(script: str, env: dict[str, str]) -> dict[str, float]:
     started = time.monotonic()
-    done = subprocess.run(
-        [sys.executable, str(CHILDREN / script)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=CHILD_TIMEOUT_S,
-        check=False,
-    )
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"{script} failed (exit {done.returncode}): {done.stderr[-2000:]}")
-    report = json.loads(lines[-1])
+    report = run_json_child(CHILDREN / script, (), env, CHILD_TIMEOUT_S)
     return {
         "seconds": report["shown_monotonic"] - started,
         "cpu_seconds": report["cpu_seconds"],

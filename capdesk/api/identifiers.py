@@ -181,7 +181,9 @@ def normalise_mobile(value: str, default_country: str = "IN") -> str:
     # Unicode digits (e.g. Devanagari) become ASCII digits here.
     text = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
     digits = re.sub(r"\D", "", text)
-    if not 5 <= len(digits) <= 17:
+    # 4: a national number can be that short (Tokelau: 7290 → +690 7290); the library
+    # checks validity below, this only turns away what cannot be a number at all.
+    if not 4 <= len(digits) <= 17:
         raise bad
     region = _region(default_country)
 

@@ -370,6 +370,21 @@ def _unreadable(what: str, headers: Mapping[str, str] | None, status: int | None
     )
 
 
+def _json_object(
+    body: bytes | None,
+    headers: Mapping[str, str] | None,
+    status: int | None,
+    label: str,
+    doc: Any,
+) -> dict[str, Any]:
+    """The success body as a JSON object (parsed unless ``doc`` is given), or UnreadableResponse."""
+    if doc is _UNPARSED:
+        doc = load_json(body)
+    if not isinstance(doc, dict):
+        raise _unreadable(_non_json_note(headers, body), headers, status, label)
+    return doc
+
+
 def parse_valid_upto(text: Any) -> datetime | None:
     """ISO 8601 with an offset (``2017-08-07T21:44:20+05:30``) → aware datetime, else None."""
     if not isinstance(text, str) or not 10 <= len(text) <= 40:
@@ -409,10 +424,7 @@ def parse_otp(
 
     ``doc`` is ``load_json(body)`` when the caller has it already.
     """
-    if doc is _UNPARSED:
-        doc = load_json(body)
-    if not isinstance(doc, dict):
-        raise _unreadable(_non_json_note(headers, body), headers, status, cluster_label)
+    doc = _json_object(body, headers, status, cluster_label, doc)
     code = doc.get("code")
     if not _valid_code(code):
         raise _unreadable("OTP code missing or malformed", headers, status, cluster_label)
@@ -443,10 +455,7 @@ def parse_card_number(
 
     ``doc`` is ``load_json(body)`` when the caller has it already.
     """
-    if doc is _UNPARSED:
-        doc = load_json(body)
-    if not isinstance(doc, dict):
-        raise _unreadable(_non_json_note(headers, body), headers, status, cluster_label)
+    doc = _json_object(body, headers, status, cluster_label, doc)
     entity = doc.get("entity")
     if isinstance(entity, int) and not isinstance(entity, bool) and entity >= 0:
         entity = str(entity)

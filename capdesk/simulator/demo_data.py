@@ -49,25 +49,7 @@ OAUTH_SECRET = "training-secret"
 # OAuth client key -> (secret, the till its calls act as unless attribution headers name one)
 OAUTH_CLIENTS: dict[str, tuple[str, str]] = {OAUTH_KEY: (OAUTH_SECRET, TILL.username)}
 
-# Sources Capillary knows; the ones with several accounts need an accountId.
-KNOWN_SOURCES = frozenset(
-    {
-        "INSTORE",
-        "WECHAT",
-        "MARTJACK",
-        "FACEBOOK",
-        "WEB_ENGAGE",
-        "TMALL",
-        "TAOBAO",
-        "JD",
-        "ECOMMERCE",
-        "WEBSITE",
-        "LINE",
-        "MOBILE_APP",
-        "OTHERS",
-    }
-)
-SOURCES_NEEDING_ACCOUNT = frozenset({"WECHAT", "FACEBOOK", "MARTJACK"})
+# The demo accounts of the sources that need one (capdesk.api.sources).
 SOURCE_ACCOUNTS: dict[str, frozenset[str]] = {
     "WECHAT": frozenset({"WECHAT-DEMO1"}),
     "FACEBOOK": frozenset({"FB-DEMO1"}),

@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from capdesk.api.sources import KNOWN_SOURCES, SOURCES_NEEDING_ACCOUNT
 from capdesk.simulator import demo_data, scenarios
 from capdesk.simulator.access import Caller, check_client
 from capdesk.simulator.cards import CardSpaceExhausted
@@ -82,10 +83,10 @@ def resolve_customer(
     if not (identifier_value or "").strip():
         raise _bad(BAD_IDENTIFIER, "Customer identifier value is missing")
     source_name = (source or "INSTORE").strip().upper()
-    if source_name not in demo_data.KNOWN_SOURCES:
+    if source_name not in KNOWN_SOURCES:
         raise _bad(BAD_SOURCE, "Invalid source")
     account = (account_id or "").strip() or None
-    if source_name in demo_data.SOURCES_NEEDING_ACCOUNT:
+    if source_name in SOURCES_NEEDING_ACCOUNT:
         if account is None:
             raise _bad(ACCOUNT_MISSING, f"Account id is required for source {source_name}")
         if account not in demo_data.SOURCE_ACCOUNTS.get(source_name, frozenset()):

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from capdesk.api.sources import SCOPES
 from capdesk.clock import Clock
 from capdesk.simulator import demo_data, scenarios
 from capdesk.simulator.cards import CardNumberFormat, CardNumberGenerator
@@ -25,7 +26,6 @@ OTP_LENGTH = 7
 
 # Scopes (fetch) and actions (generate/validate) share one namespace. The seed's
 # COUPONS and the docs' COUPON are the same scope.
-SCOPES = frozenset({"POINTS", "COUPON", "REGISTRATION", "USERGROUP", "SUBSCRIPTION", "GENERIC"})
 _SCOPE_ALIASES = {"COUPONS": "COUPON"}
 
 

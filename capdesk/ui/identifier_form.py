@@ -15,10 +15,9 @@ window appears without waiting for it.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 import shiboken6
-from PySide6.QtCore import QLocale, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -37,64 +36,27 @@ from capdesk.api.errors import InvalidIdentifier
 from capdesk.api.identifiers import (
     IdentifierName,
     MobileFormatter,
-    country_calling_code,
     normalise_identifier,
     phone_library,
     phone_library_loaded,
 )
+from capdesk.api.sources import KNOWN_SOURCES, SCOPES, SOURCES_NEEDING_ACCOUNT
+from capdesk.services import OtpQueryParams
 from capdesk.ui.announcer import announce
-
-SOURCES = (
-    "INSTORE",
-    "WECHAT",
-    "FACEBOOK",
-    "MARTJACK",
-    "MOBILE_APP",
-    "WEBSITE",
-    "ECOMMERCE",
-    "WEB_ENGAGE",
-    "LINE",
-    "TMALL",
-    "TAOBAO",
-    "JD",
-    "OTHERS",
+from capdesk.ui.identifier_hints import (
+    ERROR_STYLE,
+    PLACEHOLDERS,
+    hint,
+    regroup_mobile,
+    show_sentence,
 )
-SOURCES_NEEDING_ACCOUNT = frozenset({"WECHAT", "FACEBOOK", "MARTJACK"})
-SCOPES = ("POINTS", "COUPON", "REGISTRATION", "USERGROUP", "SUBSCRIPTION", "GENERIC")
+
 VALIDATION_DELAY_MS = 800
 
-_HINTS = {
-    IdentifierName.MOBILE: "Mobile number. Without a country code it is taken as {country}.",
-    IdentifierName.EMAIL: "The email address the customer registered with.",
-    IdentifierName.EXTERNAL_ID: "The number printed on the customer's card.",
-    IdentifierName.WECHAT: "The customer's WeChat id.",
-}
-_PLACEHOLDERS = {
-    IdentifierName.MOBILE: "e.g. 98765 43210",
-    IdentifierName.EMAIL: "e.g. name@example.com",
-    IdentifierName.EXTERNAL_ID: "e.g. CARD1001",
-    IdentifierName.WECHAT: "e.g. oWX1-…",
-}
-_HINT_STYLE = "color: #555555;"
-_ERROR_STYLE = "color: #b71c1c; font-weight: bold;"
-_ERROR_FIELD = "QLineEdit { border: 2px solid #c62828; border-radius: 3px; padding: 2px; }"
 
-
-@dataclass(frozen=True)
-class OtpQuery:
-    """A checked request for a customer's OTP; ``value`` is already normalised."""
-
-    name: str
-    value: str
-    source: str
-    account_id: str | None
-    scope: str
-    threshold: int | None
-
-
-def _significant(text: str) -> str:
-    """The characters of a typed mobile number that matter: digits and a leading '+'."""
-    return "".join(ch for ch in text if ch.isdigit() or ch == "+")
+# The checked request the form emits is the service's look-up (``value`` already
+# normalised): one type, so nothing is copied field by field on the way to the call.
+OtpQuery = OtpQueryParams
 
 
 class IdentifierForm(QWidget):
@@ -156,7 +118,7 @@ class IdentifierForm(QWidget):
         self._source.setEditable(True)
         self._source.lineEdit().setAccessibleName("Source")  # its text field, else unnamed
         self._source.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self._source.addItems(SOURCES)
+        self._source.addItems(KNOWN_SOURCES)
         self._source.setToolTip("Where the customer is registered. Type another source if needed.")
         self._source.currentTextChanged.connect(self._on_source_changed)
 
@@ -169,7 +131,7 @@ class IdentifierForm(QWidget):
         self._account_hint = QLabel()
         self._account_hint.setObjectName("accountIdHint")
         self._account_hint.setWordWrap(True)
-        self._account_hint.setStyleSheet(_ERROR_STYLE)
+        self._account_hint.setStyleSheet(ERROR_STYLE)
         self._account_hint.hide()
         account_box = QVBoxLayout()
         account_box.setSpacing(2)
@@ -276,10 +238,6 @@ class IdentifierForm(QWidget):
     @property
     def default_country(self) -> str:
         return self._country
-
-    @property
-    def busy(self) -> bool:
-        return self._busy
 
     @property
     def fetch_button(self) -> QPushButton:
@@ -399,7 +357,7 @@ class IdentifierForm(QWidget):
 
     def _on_name_changed(self, _index: int = 0) -> None:
         kind = self.identifier_name
-        self._value.setPlaceholderText(_PLACEHOLDERS[kind])
+        self._value.setPlaceholderText(PLACEHOLDERS[kind])
         if kind is IdentifierName.MOBILE and self._value.text():
             self._reformat_mobile(self._value.text())
         if self._value.text().strip():
@@ -424,25 +382,11 @@ class IdentifierForm(QWidget):
     # --- mobile formatting as typed -----------------------------------------------
 
     def _reformat_mobile(self, text: str) -> None:
-        cursor = self._value.cursorPosition()
-        before = _significant(text[:cursor])
-        only_a_gap_went = len(text) < len(self._last_text) and _significant(text) == _significant(
-            self._last_text
+        formatted, position = regroup_mobile(
+            text, self._last_text, self._value.cursorPosition(), self._formatter, self._country
         )
-        if only_a_gap_went and before:
-            # Backspace just after a group gap: delete the digit before the gap instead.
-            whole = _significant(text)
-            before = before[:-1]
-            text = before + whole[len(before) + 1 :]
-        formatted = self._formatter.format(text, self._country)
         if formatted != self._value.text():
             self._value.setText(formatted)
-            position = 0
-            seen = 0
-            while position < len(formatted) and seen < len(before):
-                if formatted[position].isdigit() or formatted[position] == "+":
-                    seen += 1
-                position += 1
             self._value.setCursorPosition(position)
         self._last_text = self._value.text()
 
@@ -453,11 +397,7 @@ class IdentifierForm(QWidget):
         return self._hint.property("error") is True
 
     def _show_error(self, sentence: str) -> None:
-        self._hint.setText(sentence)
-        self._hint.setStyleSheet(_ERROR_STYLE)
-        self._hint.setProperty("error", True)
-        self._value.setStyleSheet(_ERROR_FIELD)
-        self._value.setAccessibleDescription(sentence)
+        show_sentence(self._value, self._hint, sentence, error=True)
 
     def _load_phone_library(self) -> None:
         """After the first paint: load the phone library and put the calling code in the hint."""
@@ -468,25 +408,6 @@ class IdentifierForm(QWidget):
         if not was_loaded and not self._showing_error:
             self._show_hint()
 
-    def _country_text(self) -> str:
-        """``"IN"`` → ``"+91 (IN)"``: staff know the dialling code better than the letters.
-
-        Until the phone library is loaded (just after the first paint) the country's
-        name stands in for it, so that drawing the form never waits for the library.
-        """
-        if phone_library_loaded():
-            prefix = country_calling_code(self._country)
-            return f"+{prefix} ({self._country})" if prefix else self._country
-        territory = QLocale.codeToTerritory(self._country)
-        if territory == QLocale.Country.AnyTerritory:
-            return self._country
-        return QLocale.territoryToString(territory) or self._country
-
     def _show_hint(self) -> None:
-        kind = self.identifier_name
-        sentence = _HINTS[kind].format(country=self._country_text())
-        self._hint.setText(sentence)
-        self._hint.setStyleSheet(_HINT_STYLE)
-        self._hint.setProperty("error", False)
-        self._value.setStyleSheet("")
-        self._value.setAccessibleDescription(sentence)
+        sentence = hint(self.identifier_name, self._country)
+        show_sentence(self._value, self._hint, sentence, error=False)

@@ -67,10 +67,6 @@ class IdleWatcher(QObject):
         self._timer.timeout.connect(self.check)
 
     @property
-    def timeout_s(self) -> float:
-        return self._timeout
-
-    @property
     def enabled(self) -> bool:
         return self._timeout > 0
 

@@ -24,7 +24,7 @@ from capdesk.api.clusters import Cluster
 from capdesk.api.errors import CapdeskError
 from capdesk.api.models import OtpResult
 from capdesk.clock import SYSTEM_CLOCK, Clock
-from capdesk.services import DeskService, OtpQueryParams
+from capdesk.services import DeskService
 from capdesk.store.history import HistoryEntry
 from capdesk.ui.admin_controls import AdminControls
 from capdesk.ui.card_panel import CardPanel
@@ -59,17 +59,6 @@ TAB_ORDER = (  # noqa: SIM905 (a line per area of the window reads better)
     " cardCount generateCardButton cancelCardsButton cardNumber copyCardButton printCardButton"
     " cardHistorySearch exportHistoryButton cardHistory statusDetailsButton copyDetailsButton"
 ).split()
-
-
-def _params(query: OtpQuery) -> OtpQueryParams:
-    return OtpQueryParams(
-        name=query.name,
-        value=query.value,
-        source=query.source,
-        account_id=query.account_id,
-        scope=query.scope,
-        threshold=query.threshold,
-    )
 
 
 class MainWindow(QMainWindow):
@@ -252,7 +241,7 @@ class MainWindow(QMainWindow):
 
     def fetch_otp(self, query: OtpQuery) -> None:
         task = self._run(
-            self.service.fetch_otp(_params(query)),
+            self.service.fetch_otp(query),
             key="fetch",
             on_result=self._otp_fetched,
             on_done=lambda: self.identifier_form.set_busy(False),
@@ -280,7 +269,7 @@ class MainWindow(QMainWindow):
             return  # the form shows why
         button = self.training_controls.simulate_button
         task = self._run(
-            self.service.simulate_customer_otp_request(_params(query)),
+            self.service.simulate_customer_otp_request(query),
             key="simulate",
             on_result=lambda _: self._simulated(),
             on_done=lambda: button.setEnabled(True),

@@ -19,8 +19,7 @@ import sys
 from itertools import pairwise
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -41,81 +40,17 @@ from capdesk.api.errors import CapdeskError
 from capdesk.settings import SETTING_NAMES, Settings
 from capdesk.store.policy import REGISTRY_KEY
 from capdesk.ui.country_box import CountryBox
+from capdesk.ui.padlock import padlock
+from capdesk.ui.settings_fields import (
+    CONNECTION,
+    COUNTER,
+    EDITABLE,
+    LOCKED_TOOLTIP,
+    ROWS,
+    camel,
+)
 
 __all__ = ["EDITABLE", "LOCKED_TOOLTIP", "SettingsDialog"]
-
-LOCKED_TOOLTIP = "Managed by your IT department."
-# The settings this dialog edits, in the order of the form (and of settingsChanged).
-EDITABLE: tuple[str, ...] = (
-    "default_country",
-    "clipboard_timeout",
-    "card_method",
-    "connect_timeout",
-    "read_timeout",
-    "external_id_param",
-)
-COUNTER = "Counter"
-CONNECTION = "Connection (for administrators)"
-# name: (group, label with mnemonic, accessible name, hint under the field)
-_ROWS: dict[str, tuple[str, str, str, str]] = {
-    "default_country": (
-        COUNTER,
-        "Default &country for mobile numbers:",
-        "Default country for mobile numbers",
-        "Used when a mobile number is typed without a + and country code. Type to search.",
-    ),
-    "clipboard_timeout": (
-        COUNTER,
-        "C&lear copied codes after:",
-        "Clear copied codes after, in seconds; 0 means never",
-        "0 means never. The clipboard is only cleared if it still holds what capdesk "
-        "copied, so nothing you copied since is lost.",
-    ),
-    "card_method": (
-        CONNECTION,
-        "Card-number &method:",
-        "Card-number method",
-        "Ask Capillary support which one your cluster uses.",
-    ),
-    "connect_timeout": (
-        CONNECTION,
-        "Co&nnection timeout:",
-        "Connection timeout in seconds",
-        "How long to wait to reach Capillary before saying it can't be reached.",
-    ),
-    "read_timeout": (
-        CONNECTION,
-        "&Answer timeout:",
-        "Answer timeout in seconds",
-        "How long to wait for Capillary's answer once connected.",
-    ),
-    "external_id_param": (
-        CONNECTION,
-        "&External id parameter (advanced):",
-        "External id parameter name",
-        "Only change this if Capillary support tells you to.",
-    ),
-}
-
-
-def _padlock(size: int, colour: QColor, ratio: float) -> QPixmap:
-    """A small drawn padlock, so the icon needs no font or image file."""
-    pixmap = QPixmap(round(size * ratio), round(size * ratio))
-    pixmap.setDevicePixelRatio(ratio)
-    pixmap.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(pixmap)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    unit = size / 16
-    pen = QPen(colour, 1.8 * unit)
-    painter.setPen(pen)
-    painter.drawArc(QRectF(4.5 * unit, 1.5 * unit, 7 * unit, 9 * unit), 0, 180 * 16)
-    painter.drawLine(QPointF(4.5 * unit, 6 * unit), QPointF(4.5 * unit, 7.5 * unit))
-    painter.drawLine(QPointF(11.5 * unit, 6 * unit), QPointF(11.5 * unit, 7.5 * unit))
-    painter.setPen(Qt.PenStyle.NoPen)
-    painter.setBrush(colour)
-    painter.drawRoundedRect(QRectF(2.5 * unit, 7 * unit, 11 * unit, 8 * unit), unit, unit)
-    painter.end()
-    return pixmap
 
 
 class SettingsDialog(QDialog):
@@ -159,7 +94,7 @@ class SettingsDialog(QDialog):
 
         groups = {group: QGroupBox(group) for group in (COUNTER, CONNECTION)}
         forms = {group: self._form(box) for group, box in groups.items()}
-        for name, (group, label, accessible, hint) in _ROWS.items():
+        for name, (group, label, accessible, hint) in ROWS.items():
             self._row(forms[group], name, label, accessible, hint)
         for label, line in (
             ("Settings &file:", self.settings_file),
@@ -298,7 +233,7 @@ class SettingsDialog(QDialog):
     def _row(self, form: QFormLayout, name: str, label: str, accessible: str, hint: str) -> None:
         """Label, field (with a padlock when locked) and a short hint under the field."""
         widget = self._widgets[name]
-        widget.setObjectName(_camel(name))
+        widget.setObjectName(camel(name))
         widget.setAccessibleName(accessible)
         field = QWidget()
         row = QHBoxLayout(field)
@@ -312,7 +247,7 @@ class SettingsDialog(QDialog):
         form.addRow(self._buddy(label, widget), field)
         note = QLabel(hint)
         note.setWordWrap(True)
-        note.setObjectName(f"{_camel(name)}Hint")
+        note.setObjectName(f"{camel(name)}Hint")
         font = note.font()
         font.setPointSizeF(font.pointSizeF() * 0.9)
         note.setFont(font)
@@ -320,14 +255,14 @@ class SettingsDialog(QDialog):
 
     def _lock_marker(self, name: str) -> QWidget:
         marker = QWidget()
-        marker.setObjectName(f"{_camel(name)}Lock")
+        marker.setObjectName(f"{camel(name)}Lock")
         marker.setToolTip(LOCKED_TOOLTIP)
         row = QHBoxLayout(marker)
         row.setContentsMargins(4, 0, 0, 0)
         row.setSpacing(3)
         icon = QLabel()
         colour = self.palette().color(self.palette().ColorRole.WindowText)
-        icon.setPixmap(_padlock(14, colour, self.devicePixelRatioF()))
+        icon.setPixmap(padlock(14, colour, self.devicePixelRatioF()))
         word = QLabel("Locked")
         for part in (icon, word):
             part.setToolTip(LOCKED_TOOLTIP)
@@ -446,8 +381,3 @@ class SettingsDialog(QDialog):
         super().accept()
         if changed:
             self.settingsChanged.emit(changed)
-
-
-def _camel(name: str) -> str:
-    first, *rest = name.split("_")
-    return first + "".join(part.title() for part in rest)
