@@ -8,13 +8,10 @@ returns a result or a :class:`CapdeskError`, and never raises anything else.
 
 from __future__ import annotations
 
-import functools
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 from capdesk.api.errors import (
@@ -33,7 +30,24 @@ from capdesk.api.errors import (
     UnreadableResponse,
     WrongMethod,
 )
-from capdesk.api.models import ApiWarning, CardNumberResult, OtpResult, ServerTime
+from capdesk.api.models import CardNumberResult, OtpResult, ServerTime
+from capdesk.api.wire import (  # noqa: F401  (re-exported: the parsing API lives here)
+    MAX_MESSAGE,
+    NOT_JSON,
+    REQUEST_ID_HEADER,
+    SANE_YEARS,
+    as_int,
+    clean_message,
+    entries,
+    header,
+    load_json,
+    non_json_note,
+    parse_http_date,
+    request_id_of,
+    retry_after_seconds,
+    server_time_from,
+    warnings_of,
+)
 
 # Operations, so that the same status can mean different things per call.
 OP_FETCH_OTP = "fetch_otp"
@@ -43,14 +57,9 @@ OP_VALIDATE_OTP = "validate_otp"
 OP_TOKEN = "oauth_token"
 OP_CHECK = "check_credentials"
 
-REQUEST_ID_HEADER = "X-Cap-Requestid"
-MAX_MESSAGE = 300
 MAX_CODE_LENGTH = 64
 MAX_CARD_NUMBER_LENGTH = 50
-_RETRY_AFTER_CAP = 86_400.0
-_SANE_YEARS = (1970, 9000)  # dates outside are broken clocks, not times to count down to
 
-_NOT_JSON = object()
 _UNPARSED = object()  # "doc" not given: parse ``body`` (callers that parsed it pass it on)
 
 _FETCH_AGAIN = "Try again; if it keeps happening, call support."
@@ -95,140 +104,6 @@ _BUSY_SENTENCES = {
 }
 
 
-def header(headers: Mapping[str, str] | None, name: str) -> str | None:
-    """A header value, case-insensitively, from any mapping (requests' or a dict)."""
-    if not headers:
-        return None
-    try:
-        value = headers.get(name)
-        if value is None and not hasattr(headers, "lower_items"):  # requests': any case already
-            lowered = name.lower()
-            value = next((v for k, v in headers.items() if str(k).lower() == lowered), None)
-    except Exception:
-        return None
-    return value.strip() if isinstance(value, str) else None
-
-
-def request_id_of(headers: Mapping[str, str] | None) -> str | None:
-    value = header(headers, REQUEST_ID_HEADER)
-    return value[:200] if value else None
-
-
-def parse_http_date(value: str | None) -> datetime | None:
-    """An RFC 7231 date (``Date``, ``Retry-After``) as an aware UTC datetime, or None."""
-    if not isinstance(value, str) or not value.strip() or len(value) > 100:
-        return None
-    return _parse_http_date(value.strip())
-
-
-@functools.lru_cache(maxsize=16)  # a Date header changes once a second: parse it once
-def _parse_http_date(value: str) -> datetime | None:
-    try:
-        parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if parsed is None:
-        return None
-    if parsed.tzinfo is None:  # "-0000" / naive: HTTP dates are GMT
-        parsed = parsed.replace(tzinfo=UTC)
-    try:
-        parsed = parsed.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
-    # A server clock anchors countdowns: one near year 1 or 9999 would overflow later.
-    return parsed if _SANE_YEARS[0] <= parsed.year <= _SANE_YEARS[1] else None
-
-
-def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
-    """``Retry-After`` in seconds (delay or HTTP date), clamped to [0, 1 day]; None if absent."""
-    value = header(headers, "Retry-After")
-    if not value:
-        return None
-    if value.isascii() and value.isdigit() and len(value) < 10:
-        return min(float(value), _RETRY_AFTER_CAP)
-    when = parse_http_date(value)
-    if when is None:
-        return None
-    reference = parse_http_date(header(headers, "Date")) or datetime.now(UTC)
-    return max(0.0, min((when - reference).total_seconds(), _RETRY_AFTER_CAP))
-
-
-def server_time_from(
-    headers: Mapping[str, str] | None, *, received_monotonic: float, local_now: datetime
-) -> ServerTime:
-    """Server time at receipt from the ``Date`` header; the PC's clock if there is none."""
-    date = parse_http_date(header(headers, "Date"))
-    if date is None:
-        return ServerTime(local_now, received_monotonic, from_header=False)
-    return ServerTime(date, received_monotonic, from_header=True)
-
-
-# --- bodies -------------------------------------------------------------------------
-
-
-def load_json(body: bytes | None) -> Any:
-    """The decoded JSON document, or the sentinel ``_NOT_JSON``; never raises."""
-    if not body:
-        return _NOT_JSON
-    try:
-        return json.loads(body)
-    except (ValueError, TypeError, RecursionError, UnicodeDecodeError):
-        return _NOT_JSON
-
-
-def clean_message(message: Any) -> str | None:
-    """A server message fit for details: stray quotes and control characters removed."""
-    if message is None:
-        return None
-    if not isinstance(message, str):
-        try:
-            message = json.dumps(message, ensure_ascii=False)
-        except (TypeError, ValueError, RecursionError):
-            return None
-    text = "".join(ch if ch.isprintable() else " " for ch in message).strip()
-    text = text.strip("\"'").strip()
-    return text[:MAX_MESSAGE] or None
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if abs(value) < 10**12 else None
-    text = value.strip() if isinstance(value, str) else ""
-    if text.isascii() and text.isdigit() and len(text) < 12:
-        return int(text)
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value) if abs(value) < 1e12 else None
-    return None
-
-
-def _entries(doc: Any, key: str) -> list[tuple[int | None, str | None]]:
-    """``errors`` / ``warnings`` as (code, message) pairs; junk entries are tolerated."""
-    if not isinstance(doc, dict):
-        return []
-    items = doc.get(key)
-    if not isinstance(items, list):
-        return []
-    result: list[tuple[int | None, str | None]] = []
-    for item in items[:50]:
-        if isinstance(item, dict):
-            result.append((_as_int(item.get("code")), clean_message(item.get("message"))))
-        else:
-            result.append((None, clean_message(item)))
-    return result
-
-
-def warnings_of(doc: Any) -> tuple[ApiWarning, ...]:
-    return tuple(ApiWarning(code, message or "") for code, message in _entries(doc, "warnings"))
-
-
-def _non_json_note(headers: Mapping[str, str] | None, body: bytes | None) -> str:
-    kind = header(headers, "Content-Type") or "no content type"
-    size = len(body or b"")
-    return "Empty body" if not size else f"Body was not JSON ({kind[:60]}, {size} bytes)"
-
-
 # --- classification -----------------------------------------------------------------
 
 
@@ -251,12 +126,12 @@ def classify(
         listed = doc.get("errors")
         if not isinstance(listed, list) or not listed:
             return None  # the usual answer: a JSON object without errors (see _by_status)
-    errors = _entries(doc, "errors")
+    errors = entries(doc, "errors")
     details = ErrorDetails(
         http_status=status,
         request_id=request_id_of(headers),
         cluster=cluster_label or None,
-        technical=_non_json_note(headers, body) if doc is _NOT_JSON else None,
+        technical=non_json_note(headers, body) if doc is NOT_JSON else None,
     )
     retry_after = retry_after_seconds(headers)
 
@@ -381,7 +256,7 @@ def _json_object(
     if doc is _UNPARSED:
         doc = load_json(body)
     if not isinstance(doc, dict):
-        raise _unreadable(_non_json_note(headers, body), headers, status, label)
+        raise _unreadable(non_json_note(headers, body), headers, status, label)
     return doc
 
 
@@ -399,7 +274,7 @@ def parse_valid_upto(text: Any) -> datetime | None:
         year = value.astimezone(UTC).year
     except OverflowError:
         return None
-    return value if _SANE_YEARS[0] <= year <= _SANE_YEARS[1] else None
+    return value if SANE_YEARS[0] <= year <= SANE_YEARS[1] else None
 
 
 def _valid_code(code: Any) -> bool:
@@ -434,8 +309,8 @@ def parse_otp(
     return OtpResult(
         code=code,
         valid_upto=valid_upto,
-        org_id=_as_int(doc.get("orgId")),
-        user_id=_as_int(doc.get("userId")),
+        org_id=as_int(doc.get("orgId")),
+        user_id=as_int(doc.get("userId")),
         warnings=warnings_of(doc),
         server_time=server_time,
         request_id=request_id_of(headers),

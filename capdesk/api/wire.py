@@ -1,0 +1,159 @@
+"""Reading Capillary's answers off the wire: headers, HTTP dates and JSON bodies.
+
+Every function accepts anything (missing headers, odd types, half a JSON document,
+an HTML page) and returns a value or ``None`` / the ``NOT_JSON`` sentinel: never an
+exception. :mod:`capdesk.api.responses` builds results and errors on top.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from capdesk.api.models import ApiWarning, ServerTime
+
+REQUEST_ID_HEADER = "X-Cap-Requestid"
+MAX_MESSAGE = 300
+_RETRY_AFTER_CAP = 86_400.0
+SANE_YEARS = (1970, 9000)  # dates outside are broken clocks, not times to count down to
+
+NOT_JSON = object()  # what load_json returns for a body that is not JSON
+
+
+def header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    """A header value, case-insensitively, from any mapping (requests' or a dict)."""
+    if not headers:
+        return None
+    try:
+        value = headers.get(name)
+        if value is None and not hasattr(headers, "lower_items"):  # requests': any case already
+            lowered = name.lower()
+            value = next((v for k, v in headers.items() if str(k).lower() == lowered), None)
+    except Exception:
+        return None
+    return value.strip() if isinstance(value, str) else None
+
+
+def request_id_of(headers: Mapping[str, str] | None) -> str | None:
+    value = header(headers, REQUEST_ID_HEADER)
+    return value[:200] if value else None
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An RFC 7231 date (``Date``, ``Retry-After``) as an aware UTC datetime, or None."""
+    if not isinstance(value, str) or not value.strip() or len(value) > 100:
+        return None
+    return _parse_http_date(value.strip())
+
+
+@functools.lru_cache(maxsize=16)  # a Date header changes once a second: parse it once
+def _parse_http_date(value: str) -> datetime | None:
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:
+        return None
+    if parsed.tzinfo is None:  # "-0000" / naive: HTTP dates are GMT
+        parsed = parsed.replace(tzinfo=UTC)
+    try:
+        parsed = parsed.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    # A server clock anchors countdowns: one near year 1 or 9999 would overflow later.
+    return parsed if SANE_YEARS[0] <= parsed.year <= SANE_YEARS[1] else None
+
+
+def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
+    """``Retry-After`` in seconds (delay or HTTP date), clamped to [0, 1 day]; None if absent."""
+    value = header(headers, "Retry-After")
+    if not value:
+        return None
+    if value.isascii() and value.isdigit() and len(value) < 10:
+        return min(float(value), _RETRY_AFTER_CAP)
+    when = parse_http_date(value)
+    if when is None:
+        return None
+    reference = parse_http_date(header(headers, "Date")) or datetime.now(UTC)
+    return max(0.0, min((when - reference).total_seconds(), _RETRY_AFTER_CAP))
+
+
+def server_time_from(
+    headers: Mapping[str, str] | None, *, received_monotonic: float, local_now: datetime
+) -> ServerTime:
+    """Server time at receipt from the ``Date`` header; the PC's clock if there is none."""
+    date = parse_http_date(header(headers, "Date"))
+    if date is None:
+        return ServerTime(local_now, received_monotonic, from_header=False)
+    return ServerTime(date, received_monotonic, from_header=True)
+
+
+# --- bodies -------------------------------------------------------------------------
+
+
+def load_json(body: bytes | None) -> Any:
+    """The decoded JSON document, or the sentinel ``NOT_JSON``; never raises."""
+    if not body:
+        return NOT_JSON
+    try:
+        return json.loads(body)
+    except (ValueError, TypeError, RecursionError, UnicodeDecodeError):
+        return NOT_JSON
+
+
+def clean_message(message: Any) -> str | None:
+    """A server message fit for details: stray quotes and control characters removed."""
+    if message is None:
+        return None
+    if not isinstance(message, str):
+        try:
+            message = json.dumps(message, ensure_ascii=False)
+        except (TypeError, ValueError, RecursionError):
+            return None
+    text = "".join(ch if ch.isprintable() else " " for ch in message).strip()
+    text = text.strip("\"'").strip()
+    return text[:MAX_MESSAGE] or None
+
+
+def as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if abs(value) < 10**12 else None
+    text = value.strip() if isinstance(value, str) else ""
+    if text.isascii() and text.isdigit() and len(text) < 12:
+        return int(text)
+    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        return int(value) if abs(value) < 1e12 else None
+    return None
+
+
+def entries(doc: Any, key: str) -> list[tuple[int | None, str | None]]:
+    """``errors`` / ``warnings`` as (code, message) pairs; junk entries are tolerated."""
+    if not isinstance(doc, dict):
+        return []
+    items = doc.get(key)
+    if not isinstance(items, list):
+        return []
+    result: list[tuple[int | None, str | None]] = []
+    for item in items[:50]:
+        if isinstance(item, dict):
+            result.append((as_int(item.get("code")), clean_message(item.get("message"))))
+        else:
+            result.append((None, clean_message(item)))
+    return result
+
+
+def warnings_of(doc: Any) -> tuple[ApiWarning, ...]:
+    return tuple(ApiWarning(code, message or "") for code, message in entries(doc, "warnings"))
+
+
+def non_json_note(headers: Mapping[str, str] | None, body: bytes | None) -> str:
+    kind = header(headers, "Content-Type") or "no content type"
+    size = len(body or b"")
+    return "Empty body" if not size else f"Body was not JSON ({kind[:60]}, {size} bytes)"
