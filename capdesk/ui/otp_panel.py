@@ -15,24 +15,16 @@ from __future__ import annotations
 import math
 from typing import TypeVar
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
-    QColor,
-    QContextMenuEvent,
     QFocusEvent,
-    QFont,
-    QKeyEvent,
     QKeySequence,
-    QPainter,
-    QPaintEvent,
-    QPen,
     QShortcut,
 )
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
-    QMenu,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -44,9 +36,9 @@ from capdesk.clock import Clock
 from capdesk.ui.announcer import announce, spell_out
 from capdesk.ui.clipboard_guard import ClipboardGuard
 from capdesk.ui.countdown import EXPIRING_SOON_S, OtpCountdown, format_remaining
+from capdesk.ui.otp_code_label import CodeLabel, code_font, group_code
 
 QLabelT = TypeVar("QLabelT", bound=QLabel)
-CODE_FONTS = ["Cascadia Mono", "Consolas", "DejaVu Sans Mono", "Liberation Mono", "monospace"]
 PROGRESS_STEPS = 1000
 
 # Text and accent colours per state; chosen for contrast on a light background.
@@ -56,26 +48,6 @@ _STYLE = {
     "expired": {"accent": "#9e9e9e", "text": "#b71c1c", "back": "#f5f5f5", "border": "#9e9e9e"},
     "empty": {"accent": "#9e9e9e", "text": "#555555", "back": "#ffffff", "border": "#b0bec5"},
 }
-
-
-def group_code(code: str) -> str:
-    """Split a code into groups of 3 or 4 for reading aloud: ``538AD87`` → ``538 AD87``.
-
-    Up to 5 characters stay whole; longer codes use as few groups as possible,
-    the shorter groups first (6 → 3+3, 7 → 3+4, 8 → 4+4, 10 → 3+3+4).
-    """
-    code = code.strip()
-    n = len(code)
-    if n <= 5:
-        return code
-    groups = math.ceil(n / 4)
-    fours = n - 3 * groups
-    sizes = [3] * (groups - fours) + [4] * fours
-    parts, start = [], 0
-    for size in sizes:
-        parts.append(code[start : start + size])
-        start += size
-    return " ".join(parts)
 
 
 def _spoken_duration(seconds: float) -> str:
@@ -92,72 +64,6 @@ def _value_label(label: QLabelT, name: str) -> QLabelT:
     label.setObjectName(name)
     label.setAccessibleIdentifier(name)
     return label
-
-
-def _code_font() -> QFont:
-    font = QFont()
-    font.setFamilies(CODE_FONTS)
-    font.setStyleHint(QFont.StyleHint.Monospace)
-    font.setPointSize(34)
-    font.setBold(True)
-    font.setLetterSpacing(QFont.SpacingType.AbsoluteSpacing, 2)
-    return font
-
-
-class _CodeLabel(QLabel):
-    """The code: selectable, but Copy always copies the bare code through the guard.
-
-    A plain selectable QLabel would copy ``538 AD87`` (with the space, straight onto
-    the clipboard and into its history); here Ctrl+C and the context menu ask the
-    panel to copy instead.
-    """
-
-    copyRequested = Signal()
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.can_copy = False
-        self.struck = False
-
-    def paintEvent(self, e: QPaintEvent) -> None:
-        """Strike through the middle of the characters (a font's own strike-out line
-        sits low on large monospaced digits and reads like an underline)."""
-        super().paintEvent(e)
-        if not self.struck or not self.text():
-            return
-        metrics = self.fontMetrics()
-        rect = self.contentsRect()
-        baseline = rect.top() + (rect.height() - metrics.height()) / 2 + metrics.ascent()
-        middle = round(baseline - metrics.capHeight() / 2)
-        width = metrics.horizontalAdvance(self.text())
-        painter = QPainter(self)
-        painter.setPen(QPen(QColor("#616161"), max(2, metrics.height() // 14)))
-        painter.drawLine(rect.left(), middle, rect.left() + width, middle)
-        painter.end()
-
-    def event(self, e: QEvent) -> bool:
-        if (
-            e.type() == QEvent.Type.ShortcutOverride
-            and isinstance(e, QKeyEvent)
-            and e.matches(QKeySequence.StandardKey.Copy)
-        ):
-            e.accept()  # deliver Ctrl+C to keyPressEvent, not to QLabel's own copy
-            return True
-        return super().event(e)
-
-    def keyPressEvent(self, e: QKeyEvent) -> None:
-        if e.matches(QKeySequence.StandardKey.Copy):
-            e.accept()
-            self.copyRequested.emit()
-            return
-        super().keyPressEvent(e)
-
-    def contextMenuEvent(self, e: QContextMenuEvent) -> None:
-        menu = QMenu(self)
-        action = menu.addAction("Copy code")
-        action.setEnabled(self.can_copy)
-        action.triggered.connect(self.copyRequested)
-        menu.exec(e.globalPos())
 
 
 class OtpPanel(QFrame):
@@ -204,7 +110,7 @@ class OtpPanel(QFrame):
         self._customer = _value_label(QLabel(), "otpCustomer")
         self._customer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self._code_label = _value_label(_CodeLabel(), "otpCode")
+        self._code_label = _value_label(CodeLabel(), "otpCode")
         self._code_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
@@ -212,7 +118,7 @@ class OtpPanel(QFrame):
         self._code_label.copyRequested.connect(self.copy_code)
         # Tab reaches the code itself: a screen reader reads it there, Ctrl+C copies it.
         self._code_label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-        self._code_label.setFont(_code_font())
+        self._code_label.setFont(code_font())
         self._title.setBuddy(self._code_label)
 
         self._copy_button = QPushButton("&Copy code")

@@ -13,7 +13,8 @@ from capdesk.api.models import ApiWarning, OtpResult, ServerTime
 from capdesk.clock import FakeClock
 from capdesk.ui import announcer
 from capdesk.ui.clipboard_guard import KDE_PASSWORD_HINT, ClipboardGuard
-from capdesk.ui.otp_panel import OtpPanel, group_code
+from capdesk.ui.otp_code_label import group_code
+from capdesk.ui.otp_panel import OtpPanel
 
 
 def make_result(
