@@ -9,7 +9,6 @@ every number that was actually issued — the store has already saved them.
 
 from __future__ import annotations
 
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from capdesk.ui.history_table import CardHistoryView
+from capdesk.ui.tab_order import set_tab_order
 
 if TYPE_CHECKING:
     from capdesk.store.history import CardHistory, HistoryEntry
@@ -138,8 +138,7 @@ class CardPanel(QWidget):
             self.print_button,
             self.history.search,
         ]
-        for first, second in pairwise(order):
-            QWidget.setTabOrder(first, second)
+        set_tab_order(order)
 
         self.generate_button.clicked.connect(self._on_generate)
         self.cancel_button.clicked.connect(self._on_cancel)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from capdesk.api.clusters import Cluster, custom_cluster
 from capdesk.api.errors import InvalidInput
+from capdesk.ui.tab_order import set_tab_order
 
 CUSTOM_ITEM = "Custom URL…"
 LOCKED_TIP = "Your IT department manages this setting on this computer."
@@ -73,8 +74,7 @@ class ClusterSelector(QWidget):
         layout.addWidget(self.status, 1)
         layout.addWidget(self.sign_in_button)
         layout.addWidget(self.sign_out_button)
-        QWidget.setTabOrder(self.combo, self.sign_in_button)
-        QWidget.setTabOrder(self.sign_in_button, self.sign_out_button)
+        set_tab_order([self.combo, self.sign_in_button, self.sign_out_button])
 
         self.combo.activated.connect(self._on_activated)
         self.sign_in_button.clicked.connect(self.signInRequested)

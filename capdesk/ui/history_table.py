@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from capdesk.api.errors import CapdeskError
+from capdesk.ui.tab_order import set_tab_order
 
 if TYPE_CHECKING:
     from capdesk.store.history import CardHistory, HistoryEntry
@@ -185,8 +186,7 @@ class CardHistoryView(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addLayout(bottom)
-        QWidget.setTabOrder(self.search, self.export_button)
-        QWidget.setTabOrder(self.export_button, self.table)
+        set_tab_order([self.search, self.export_button, self.table])
 
         self.search.textChanged.connect(self._on_search)
         self.export_button.clicked.connect(self._ask_export)

@@ -14,8 +14,6 @@ window appears without waiting for it.
 
 from __future__ import annotations
 
-import itertools
-
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeySequence, QPaintEvent, QShortcut
@@ -50,6 +48,7 @@ from capdesk.ui.identifier_hints import (
     regroup_mobile,
     show_sentence,
 )
+from capdesk.ui.tab_order import set_tab_order
 
 VALIDATION_DELAY_MS = 800
 
@@ -204,8 +203,7 @@ class IdentifierForm(QWidget):
             self._fetch,
             self._new,
         ]
-        for first, second in itertools.pairwise(order):
-            QWidget.setTabOrder(first, second)
+        set_tab_order(order)
 
         self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self._escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine
-from itertools import pairwise
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
@@ -34,6 +33,7 @@ from capdesk.ui.identifier_form import IdentifierForm, OtpQuery
 from capdesk.ui.otp_panel import OtpPanel
 from capdesk.ui.sign_in_dialog import SignInDialog
 from capdesk.ui.status_panel import StatusPanel
+from capdesk.ui.tab_order import set_tab_order
 from capdesk.ui.tasks import TaskKeeper
 from capdesk.ui.training_banner import TrainingBanner
 from capdesk.ui.training_controls import TrainingControls
@@ -144,10 +144,7 @@ class MainWindow(QMainWindow):
     def _set_tab_order(self) -> None:
         """One Tab order for the whole window, top to bottom and left to right; hidden
         or disabled controls are skipped by Qt as they come and go."""
-        order = [self.findChild(QWidget, name) for name in TAB_ORDER]
-        present = [widget for widget in order if widget is not None]
-        for first, second in pairwise(present):
-            QWidget.setTabOrder(first, second)
+        set_tab_order(self.findChild(QWidget, name) for name in TAB_ORDER)
 
     def _connect(self) -> None:
         self.cluster_selector.clusterChosen.connect(self.choose_cluster)

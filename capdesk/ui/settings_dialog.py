@@ -16,7 +16,6 @@ machine policy's pre-set defaults, or the built-in ones, apply again.
 from __future__ import annotations
 
 import sys
-from itertools import pairwise
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -49,6 +48,7 @@ from capdesk.ui.settings_fields import (
     ROWS,
     camel,
 )
+from capdesk.ui.tab_order import set_tab_order
 
 __all__ = ["EDITABLE", "LOCKED_TOOLTIP", "SettingsDialog"]
 
@@ -150,8 +150,7 @@ class SettingsDialog(QDialog):
             self.save_button,
             self.cancel_button,
         ]
-        for first, second in pairwise(order):
-            QWidget.setTabOrder(first, second)
+        set_tab_order(order)
 
         self._load()
         for name, widget in self._widgets.items():

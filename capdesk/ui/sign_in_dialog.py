@@ -12,7 +12,6 @@ through a :class:`TaskKeeper`, so the window stays responsive meanwhile.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from itertools import pairwise
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
 from capdesk.api.errors import AuthenticationFailed, CapdeskError
+from capdesk.ui.tab_order import set_tab_order
 from capdesk.ui.tasks import TaskKeeper
 
 TestConnection = Callable[[Credentials], Awaitable[str]]
@@ -169,8 +169,7 @@ class SignInDialog(QDialog):
             self.save_button,
             self.cancel_button,
         ]
-        for first, second in pairwise(order):
-            QWidget.setTabOrder(first, second)
+        set_tab_order(order)
 
         self.till_mode.toggled.connect(self._on_mode)
         for line in (

@@ -11,6 +11,8 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
+from capdesk.ui.tab_order import set_tab_order
+
 SCENARIOS = (
     ("Normal", "normal"),
     ("Slow network", "slow_network"),
@@ -50,7 +52,7 @@ class TrainingControls(QWidget):
         layout.addWidget(label)
         layout.addWidget(self.scenario)
         layout.addStretch(1)
-        QWidget.setTabOrder(self.simulate_button, self.scenario)
+        set_tab_order([self.simulate_button, self.scenario])
 
         self.simulate_button.clicked.connect(self.simulateOtpRequested)
         self.scenario.activated.connect(self._on_activated)
