@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDir, QLockFile, QObject, Qt, Signal
+from PySide6.QtCore import QDir, QEventLoop, QLockFile, QObject, Qt, QTimer, Signal
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 from PySide6.QtWidgets import QWidget
 
@@ -214,7 +214,15 @@ class SingleInstance(QObject):
                 # The first instance holds the lock but is still starting (or hung).
                 log.warning("the running capdesk did not answer: %s", socket.errorString())
                 return
-            time.sleep(0.05)
+            _pause_ms(50)
+
+
+def _pause_ms(milliseconds: int) -> None:
+    """Wait while Qt goes on delivering events (a sleep would freeze this thread, and
+    in-process the first instance it is waiting for lives on this very thread)."""
+    pause = QEventLoop()
+    QTimer.singleShot(milliseconds, pause.quit)
+    pause.exec()
 
 
 def bring_to_front(window: QWidget) -> None:
