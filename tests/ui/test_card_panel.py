@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 from capdesk.store.history import CardHistory
 from capdesk.ui.card_panel import CardPanel
+from tests.ui.window_harness import show_active
 
 
 @pytest.fixture
@@ -20,9 +21,7 @@ def panel(qtbot, history):
     widget = CardPanel()
     qtbot.addWidget(widget)
     widget.set_history(history)
-    with qtbot.waitActive(widget):  # keys reach it on a real display (xcb) too
-        widget.show()
-        widget.activateWindow()
+    show_active(qtbot, widget)
     return widget
 
 

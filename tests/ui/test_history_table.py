@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from capdesk.store.history import CardHistory
 from capdesk.ui.history_table import COLUMNS, CardHistoryView
+from tests.ui.window_harness import show_active
 
 T0 = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
 
@@ -41,9 +42,7 @@ def view(qtbot, history):
     widget = CardHistoryView()
     qtbot.addWidget(widget)
     widget.set_history(history)
-    with qtbot.waitActive(widget):  # keys reach it on a real display (xcb) too
-        widget.show()
-        widget.activateWindow()
+    show_active(qtbot, widget)
     return widget
 
 

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QLineEdit
 
 from capdesk.api.auth import BasicCredentials, OAuthCredentials, md5_hex
 from capdesk.api.errors import AuthenticationFailed, NetworkError
+from tests.ui.window_harness import show_active
 
 
 class FakeServer:
@@ -39,9 +40,7 @@ def make_dialog(qtbot, async_loop):
     def make(server: FakeServer, **kwargs):
         dialog = SignInDialog("EU", server.test_connection, **kwargs)
         qtbot.addWidget(dialog)
-        with qtbot.waitActive(dialog):  # focus is real on a real display (xcb) too
-            dialog.show()
-            dialog.activateWindow()
+        show_active(qtbot, dialog)
         return dialog
 
     return make

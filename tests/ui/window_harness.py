@@ -166,3 +166,11 @@ def desk(qtbot, async_loop) -> Iterator[DeskFactory]:
 def click(qtbot, widget: QWidget) -> None:
     """A left click in the middle of ``widget``, as a person makes it."""
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+
+
+def show_active(qtbot, widget: QWidget) -> None:
+    """Show ``widget`` as the active window, so keys and focus behave as for a person,
+    on a real display (xcb) as well as offscreen."""
+    with qtbot.waitActive(widget):
+        widget.show()
+        widget.activateWindow()
