@@ -16,6 +16,7 @@ import pytest
 from capdesk import logs
 from capdesk.logs import RedactingFilter, redact, register_secret, setup_logging
 from capdesk.paths import default_paths
+from tests.root_logger import restored_root_logger
 
 log = logging.getLogger("capdesk.test_logs")
 
@@ -23,17 +24,10 @@ log = logging.getLogger("capdesk.test_logs")
 @pytest.fixture
 def log_file() -> Iterator[Path]:
     """Set up logging into the test's home and put the root logger back afterwards."""
-    root = logging.getLogger()
-    saved_handlers, saved_level = list(root.handlers), root.level
-    path = default_paths().log_file
-    setup_logging(path, logging.DEBUG)
-    yield path
-    for handler in root.handlers:
-        if handler not in saved_handlers:
-            handler.close()
-    root.handlers[:] = saved_handlers
-    root.setLevel(saved_level)
-    logging.captureWarnings(False)
+    with restored_root_logger():
+        path = default_paths().log_file
+        setup_logging(path, logging.DEBUG)
+        yield path
 
 
 def read_log(path: Path) -> str:
@@ -185,23 +179,13 @@ def test_exc_info_tuple_and_stack_info(log_file: Path) -> None:
 
 
 def test_handlers_already_on_root_are_scrubbed_too(tmp_path: Path) -> None:
-    root = logging.getLogger()
-    saved_handlers, saved_level = list(root.handlers), root.level
     console = io.StringIO()
-    early = logging.StreamHandler(console)
-    root.addHandler(early)
-    try:
+    with restored_root_logger():
+        logging.getLogger().addHandler(logging.StreamHandler(console))
         setup_logging(tmp_path / "logs" / "c.log")
         log.warning("Authorization: Basic c2VjcmV0OnZhbHVl")
         assert "c2VjcmV0OnZhbHVl" not in console.getvalue()
         assert "Authorization: ***" in console.getvalue()
-    finally:
-        for handler in root.handlers:
-            if handler not in saved_handlers:
-                handler.close()
-        root.handlers[:] = saved_handlers
-        root.setLevel(saved_level)
-        logging.captureWarnings(False)
 
 
 def test_a_broken_format_still_logs_and_scrubs(log_file: Path) -> None:

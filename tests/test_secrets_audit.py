@@ -47,6 +47,7 @@ from capdesk.store.policy import load_policy
 from capdesk.ui.main_window import MainWindow
 from capdesk.ui.sign_in_dialog import SignInDialog
 from tests.cli.conftest import REPO, child_env
+from tests.root_logger import restored_root_logger
 
 WRONG_PASSWORD = "Wr0ng-Till-Passw0rd"
 WRONG_SECRET = "wrong-oauth-secret-4711"
@@ -69,16 +70,9 @@ sys.exit(main())
 @pytest.fixture
 def debug_logging() -> Iterator[None]:
     """capdesk's log at DEBUG for this test; the root logger is put back afterwards."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    setup_logging(default_paths().ensure().log_file, level=logging.DEBUG)
-    yield
-    for handler in root.handlers:
-        if handler not in handlers:
-            handler.close()
-    root.handlers[:] = handlers
-    root.setLevel(level)
-    logging.captureWarnings(False)
+    with restored_root_logger():
+        setup_logging(default_paths().ensure().log_file, level=logging.DEBUG)
+        yield
 
 
 def md5(text: str) -> str:
