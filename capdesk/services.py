@@ -25,13 +25,12 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
 from concurrent.futures import Future as ConcurrentFuture
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from capdesk.api.auth import BasicCredentials, Credentials
 from capdesk.api.clusters import TRAINING, Cluster
 from capdesk.api.errors import CapdeskError, InvalidInput, NotSignedIn
-from capdesk.api.models import OtpResult
+from capdesk.api.models import OtpLookup, OtpResult
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.executor import DaemonThreadExecutor
 from capdesk.store.history import CardHistory, HistoryEntry, HistoryError
@@ -54,18 +53,6 @@ TRAINING_TILL_NAME = "training.till"
 # on the server, and its answer is recorded only if it arrives before the history
 # closes. Bounded, so that closing the window still ends the program within a second.
 CARD_CLOSE_GRACE_S = 0.6
-
-
-@dataclass(frozen=True)
-class OtpQueryParams:
-    """A validated OTP look-up (the identifier already normalised)."""
-
-    name: str
-    value: str
-    source: str = "INSTORE"
-    account_id: str | None = None
-    scope: str = "POINTS"
-    threshold: int | None = None
 
 
 class DeskService:
@@ -259,23 +246,16 @@ class DeskService:
 
     # --- OTP ----------------------------------------------------------------------------
 
-    async def fetch_otp(self, query: OtpQueryParams) -> OtpResult:
+    async def fetch_otp(self, lookup: OtpLookup) -> OtpResult:
         cluster = self.cluster
 
         def fetch() -> OtpResult:
             client, _till = self._client(cluster)
-            return client.fetch_otp(
-                query.name,
-                query.value,
-                source=query.source,
-                account_id=query.account_id,
-                scope=query.scope,
-                threshold=query.threshold,
-            )
+            return client.fetch_otp(lookup)
 
         return await self._in_worker(fetch)
 
-    async def simulate_customer_otp_request(self, query: OtpQueryParams) -> None:
+    async def simulate_customer_otp_request(self, lookup: OtpLookup) -> None:
         """Training only: the demo customer asks for an OTP (the code is *not* returned:
         staff must fetch it, as at a real counter)."""
         if not self.cluster.training:
@@ -288,11 +268,11 @@ class DeskService:
 
             try:
                 self.ensure_training().customer_requests_otp(
-                    query.name,
-                    query.value,
-                    source=query.source,
-                    account_id=query.account_id,
-                    scope=query.scope,
+                    lookup.name.value,
+                    lookup.value,
+                    source=lookup.source,
+                    account_id=lookup.account_id,
+                    scope=lookup.scope,
                 )
             except SimulatorError as error:
                 # The same sentence staff would get from the server (no customer, 10 a day…).

@@ -33,7 +33,7 @@ from capdesk.api.errors import (
 )
 from capdesk.api.identifiers import IdentifierName, normalise_identifier
 from capdesk.api.identifiers import identifier_name as parse_identifier_name
-from capdesk.api.models import CardNumberResult, OtpResult
+from capdesk.api.models import CardNumberResult, OtpLookup, OtpResult
 from capdesk.api.oauth import OAuthTokenManager
 from capdesk.api.responses import (
     OP_CARD_NUMBER,
@@ -133,29 +133,24 @@ class CapillaryClient:
 
     # --- the calls ------------------------------------------------------------------
 
-    def fetch_otp(
-        self,
-        identifier_name: IdentifierName | str,
-        identifier_value: str,
-        *,
-        source: str = "INSTORE",
-        account_id: str | None = None,
-        scope: str = "POINTS",
-        threshold: int | None = None,
-    ) -> OtpResult:
-        """``GET /v2/otp``: the customer's most recent valid OTP (retried on busy/reset)."""
-        name = parse_identifier_name(identifier_name)
-        value = normalise_identifier(name, identifier_value, self.default_country)
+    def fetch_otp(self, lookup: OtpLookup) -> OtpResult:
+        """``GET /v2/otp``: the customer's most recent valid OTP (retried on busy/reset).
+
+        ``lookup.value`` is sent as it is: it was normalised where it was typed.
+        """
+        name = lookup.name
         params: dict[str, str] = {
             "identifierName": self.external_id_param
             if name is IdentifierName.EXTERNAL_ID
             else name.value,
-            "identifierValue": value,
-            "source": _word(source, "source").upper(),
+            "identifierValue": _word(lookup.value, "identifier", 254),
+            "source": _word(lookup.source, "source").upper(),
         }
+        account_id = lookup.account_id
         if account_id is not None and account_id.strip():
             params["accountId"] = _word(account_id, "account id", 100)
-        params["scope"] = _word(scope, "scope").upper()
+        params["scope"] = _word(lookup.scope, "scope").upper()
+        threshold = lookup.threshold
         if threshold is not None:
             if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
                 raise InvalidInput("The threshold must be a whole number of seconds.")

@@ -26,6 +26,8 @@ from capdesk.api.errors import InvalidIdentifier
 if TYPE_CHECKING:
     from phonenumbers import PhoneNumber
 
+    from capdesk.api.models import OtpLookup
+
 
 class IdentifierName(StrEnum):
     """The identifier types ``GET /v2/otp`` accepts (its ``identifierName``)."""
@@ -127,6 +129,33 @@ def normalise_identifier(
     if kind is IdentifierName.EXTERNAL_ID:
         return _normalise_token(value, MAX_EXTERNAL_ID_LENGTH, "card number (external id)")
     return _normalise_token(value, MAX_WECHAT_LENGTH, "WeChat id")
+
+
+def make_lookup(
+    name: IdentifierName | str,
+    value: str,
+    *,
+    default_country: str = "IN",
+    source: str = "INSTORE",
+    account_id: str | None = None,
+    scope: str = "POINTS",
+    threshold: int | None = None,
+) -> OtpLookup:
+    """The one place a typed identifier becomes what is sent (see :class:`OtpLookup`).
+
+    Raises :class:`InvalidIdentifier` with a sentence when the identifier is not valid.
+    """
+    from capdesk.api.models import OtpLookup
+
+    kind = identifier_name(name)
+    return OtpLookup(
+        name=kind,
+        value=normalise_identifier(kind, value, default_country),
+        source=source,
+        account_id=account_id,
+        scope=scope,
+        threshold=threshold,
+    )
 
 
 # --- mobile -------------------------------------------------------------------------

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from capdesk.api.identifiers import IdentifierName
+
 
 @dataclass(frozen=True)
 class ApiWarning:
@@ -85,3 +87,22 @@ class CardNumberResult:
     warnings: tuple[ApiWarning, ...]
     request_id: str | None = None
     server_date: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OtpLookup:
+    """Whose OTP to fetch, exactly as it will be sent.
+
+    Built once, where staff typed it (the window's form, the CLI's arguments), by
+    :func:`capdesk.api.identifiers.make_lookup`; ``value`` is already normalised (a
+    mobile number as its E.164 digits without ``+``). Nothing downstream normalises
+    it again: a second pass could read those digits as a national number of the
+    default country and fetch another person's code.
+    """
+
+    name: IdentifierName
+    value: str
+    source: str = "INSTORE"
+    account_id: str | None = None
+    scope: str = "POINTS"
+    threshold: int | None = None

@@ -31,15 +31,16 @@ from PySide6.QtWidgets import (
 )
 
 from capdesk.api.errors import InvalidIdentifier
+from capdesk.api.models import OtpLookup
 from capdesk.api.identifiers import (
     IdentifierName,
     MobileFormatter,
+    make_lookup,
     normalise_identifier,
     phone_library,
     phone_library_loaded,
 )
 from capdesk.api.sources import KNOWN_SOURCES, SCOPES, SOURCES_NEEDING_ACCOUNT
-from capdesk.services import OtpQueryParams
 from capdesk.ui.announcer import announce
 from capdesk.ui.identifier_hints import (
     ERROR_STYLE,
@@ -53,9 +54,9 @@ from capdesk.ui.tab_order import set_tab_order
 VALIDATION_DELAY_MS = 800
 
 
-# The checked request the form emits is the service's look-up (``value`` already
-# normalised): one type, so nothing is copied field by field on the way to the call.
-OtpQuery = OtpQueryParams
+# The checked request the form emits is the api's look-up (``value`` normalised here,
+# once): one type, so nothing is copied or re-normalised on the way to the call.
+OtpQuery = OtpLookup
 
 
 class IdentifierForm(QWidget):
@@ -272,16 +273,15 @@ class IdentifierForm(QWidget):
 
     def query(self) -> OtpQuery:
         """The checked query; raises :class:`InvalidIdentifier` with a sentence if not valid."""
-        name = self.identifier_name
-        value = normalise_identifier(name, self._value.text(), self._country)
         source = self.source
         if not source:
             raise InvalidIdentifier("Choose the source the customer is registered in.")
         account = self._account.text().strip() or None
         threshold = self._threshold.value() or None
-        return OtpQuery(
-            name=name.value,
-            value=value,
+        return make_lookup(
+            self.identifier_name,
+            self._value.text(),
+            default_country=self._country,
             source=source,
             account_id=account if source in SOURCES_NEEDING_ACCOUNT else None,
             scope=self._scope.currentText(),
