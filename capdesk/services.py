@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from capdesk.api.auth import BasicCredentials, Credentials
 from capdesk.api.clusters import TRAINING, Cluster
-from capdesk.api.errors import CapdeskError, InvalidInput, NotSignedIn
+from capdesk.api.errors import CapdeskError, ErrorDetails, InvalidInput, NotSignedIn
 from capdesk.api.models import OtpLookup, OtpResult
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.executor import DaemonThreadExecutor
@@ -48,6 +48,14 @@ T = TypeVar("T")
 # The training cluster's demo till (``capdesk.simulator.demo_data.TILL``), named here
 # so that showing "Signed in as …" does not import the whole simulator.
 TRAINING_TILL_NAME = "training.till"
+
+# What a call started while the window closes says, should anything still show it.
+CLOSING = "capdesk is closing, so this was not done. Open capdesk again to do it."
+
+# The training cluster's demo accounts for the sources that need one
+# (``capdesk.simulator.demo_data.SOURCE_ACCOUNTS``): a trainer's WeChat look-up is
+# "pick WeChat id, type, Enter", as it is once IT has set a brand's accounts.
+TRAINING_ACCOUNT_IDS = {"WECHAT": "WECHAT-DEMO1", "FACEBOOK": "FB-DEMO1", "MARTJACK": "MJ-DEMO1"}
 
 # How long close() lets card-number calls already sent finish: each consumed a number
 # on the server, and its answer is recorded only if it arrives before the history
@@ -130,7 +138,7 @@ class DeskService:
         """The embedded training cluster, started on first use (never after close)."""
         with self._lock:
             if self._closed:
-                raise CapdeskError("capdesk is closing.")
+                raise CapdeskError(CLOSING)
             if self.training is None:
                 if self._simulator_factory is not None:
                     simulator = self._simulator_factory()
@@ -167,6 +175,21 @@ class DeskService:
             return None
         return credentials.display_name if credentials else None
 
+    def account_ids(self, cluster: Cluster) -> dict[str, str]:
+        """The account id per source for ``cluster``: settings and policy, and on the
+        training cluster its demo accounts underneath."""
+        known = dict(TRAINING_ACCOUNT_IDS) if cluster.training else {}
+        known.update(self.settings.account_ids(cluster.key))
+        return known
+
+    def remember_account_id(self, cluster: Cluster, lookup: OtpLookup) -> None:
+        """After a look-up Capillary answered: keep the account id it used for its source."""
+        if lookup.account_id:
+            try:
+                self.settings.remember_account_id(cluster.key, lookup.source, lookup.account_id)
+            except ValueError:
+                log.debug("Account id not remembered: not a valid one")
+
     def _new_client(self, cluster: Cluster, credentials: Credentials) -> CapillaryClient:
         from capdesk.api.client import CapillaryClient  # with it, requests: ~130 ms
         from capdesk.api.transport import Timeouts
@@ -180,7 +203,6 @@ class DeskService:
             card_method=settings.card_method,
             clock=self.clock,
             external_id_param=settings.external_id_param,
-            default_country=settings.default_country,
         )
 
     def _client(self, cluster: Cluster) -> tuple[CapillaryClient, str]:
@@ -192,7 +214,10 @@ class DeskService:
             return cached
         credentials = self.stored_credentials(cluster)
         if credentials is None:
-            raise NotSignedIn(f"No till is signed in for {cluster.label}. Choose “Sign in…” first.")
+            raise NotSignedIn(
+                "No till is signed in for this cluster. Choose “Sign in…” first.",
+                ErrorDetails(cluster=cluster.label),  # the label reads badly inside a sentence
+            )
         client = self._new_client(cluster, credentials)
         with self._lock:  # two first calls at once: keep one client, close the other
             closed = self._closed  # close() has let go of the clients already
@@ -201,7 +226,7 @@ class DeskService:
         if closed or cached[0] is not client:
             client.close()
         if closed:
-            raise CapdeskError("capdesk is closing.")
+            raise CapdeskError(CLOSING)
         return cached
 
     def forget_clients(self) -> None:
@@ -259,7 +284,10 @@ class DeskService:
         """Training only: the demo customer asks for an OTP (the code is *not* returned:
         staff must fetch it, as at a real counter)."""
         if not self.cluster.training:
-            raise InvalidInput("Simulated requests only work on the training cluster.")
+            raise InvalidInput(
+                "Simulated requests only work on the training cluster. Choose the training "
+                "cluster first."
+            )
         label = self.cluster.label
 
         def request() -> None:

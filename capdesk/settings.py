@@ -20,6 +20,7 @@ QtCore only (no widgets), so the command line uses it too.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, Generic, TypeVar, overload
 
@@ -42,7 +43,9 @@ class SettingLocked(CapdeskError):
 
     kind = "setting_locked"
     exit_code = 2
-    default_sentence = "This setting is managed by your IT department."
+    default_sentence = (
+        "This setting is managed by your IT department. Ask IT if it needs to change."
+    )
 
 
 def _format(value: Any) -> str:
@@ -95,7 +98,7 @@ class Settings:
         "training",
         policy_module.parse_cluster,
         str,
-        "That cluster name isn't valid.",
+        "That cluster name isn't valid. Choose a cluster from the list.",
     )
     default_country = _Setting[str](
         "default_country",
@@ -109,49 +112,49 @@ class Settings:
         30,
         policy_module.parse_clipboard_timeout,
         int,
-        "The clipboard can be cleared after 5 to 600 seconds, or 0 for never.",
+        "Choose from 5 to 600 seconds for clearing the clipboard, or 0 for never.",
     )
     card_method = _Setting[str](
         "card_method",
         "GET",
         policy_module.parse_card_method,
         str,
-        "The card-number method must be GET or POST.",
+        "Choose GET or POST as the card-number method.",
     )
     connect_timeout = _Setting[float](
         "connect_timeout",
         5.0,
         policy_module.parse_connect_timeout,
         (int, float),
-        "The connection timeout must be between 0.5 and 60 seconds.",
+        "Choose a connection timeout from 0.5 to 60 seconds.",
     )
     read_timeout = _Setting[float](
         "read_timeout",
         20.0,
         policy_module.parse_read_timeout,
         (int, float),
-        "The answer timeout must be between 1 and 300 seconds.",
+        "Choose an answer timeout from 1 to 300 seconds.",
     )
     kiosk = _Setting[bool](
         "kiosk",
         False,
         policy_module.parse_bool,
         bool,
-        "Kiosk mode is either on or off.",
+        "Choose on or off for kiosk mode.",
     )
     idle_timeout = _Setting[int](
         "idle_timeout",
         120,
         policy_module.parse_idle_timeout,
         int,
-        "The idle timeout must be 0 (never) or between 15 seconds and 24 hours.",
+        "Choose an idle timeout from 15 seconds to 24 hours, or 0 for never.",
     )
     external_id_param = _Setting[str](
         "external_id_param",
         "external_id",
         policy_module.parse_external_id_param,
         str,
-        "The external id parameter must be external_id or externalId.",
+        "Choose external_id or externalId as the external id parameter.",
     )
 
     def __init__(self, paths: AppPaths, policy: Policy | None = None) -> None:
@@ -213,6 +216,47 @@ class Settings:
         if user is not None:
             return user
         return self._policy.get(spec.policy_key, spec.default)
+
+    # --- account ids per cluster and source ---------------------------------------------
+
+    @staticmethod
+    def _accounts_group(cluster_key: str) -> str:
+        return "account_ids/" + re.sub(r"[^A-Za-z0-9_.-]", "_", cluster_key)
+
+    def account_ids(self, cluster_key: str) -> dict[str, str]:
+        """The account id to use per source on ``cluster_key`` (``{"WECHAT": "WX-1"}``).
+
+        The policy's ``account_ids`` (for every cluster, then for this one) under what
+        staff last used on this cluster, unless the policy locks them."""
+        policy: dict[tuple[str, str], str] = self._policy.get("account_ids", {})
+        result = {source: value for (cluster, source), value in policy.items() if cluster == "*"}
+        result.update(
+            {source: value for (cluster, source), value in policy.items() if cluster == cluster_key}
+        )
+        if self._policy.is_locked("account_ids"):
+            return result
+        self._qsettings.beginGroup(self._accounts_group(cluster_key))
+        try:
+            for source in self._qsettings.childKeys():
+                raw = self._qsettings.value(source)
+                try:
+                    result[source.upper()] = policy_module.check_account_id(str(raw))
+                except ValueError:
+                    log.warning("settings: a stored account id is not valid; ignored")
+        finally:
+            self._qsettings.endGroup()
+        return result
+
+    def remember_account_id(self, cluster_key: str, source: str, account_id: str) -> None:
+        """Keep the account id a look-up on ``cluster_key`` used for ``source`` (not when
+        the policy locks account ids, and not when it is already the one known)."""
+        if self._policy.is_locked("account_ids"):
+            return
+        value = policy_module.check_account_id(account_id)
+        if self.account_ids(cluster_key).get(source) == value:
+            return
+        self._qsettings.setValue(f"{self._accounts_group(cluster_key)}/{source.upper()}", value)
+        self._sync()
 
     # --- changes -----------------------------------------------------------------------
 

@@ -151,6 +151,39 @@ def parse_pin_hash(text: str) -> str:
     return value
 
 
+_ACCOUNT_ID = re.compile(r"[^\s=,]{1,100}")
+_SOURCE = re.compile(r"[A-Z][A-Z0-9_]{0,63}")
+
+
+def check_account_id(text: str) -> str:
+    """A source's account id as Capillary takes it: printable, no spaces, at most 100."""
+    value = text.strip()
+    if not _ACCOUNT_ID.fullmatch(value) or not value.isprintable():
+        raise ValueError("an account id has no spaces, commas or '=' and at most 100 characters")
+    return value
+
+
+def parse_account_ids(text: str) -> dict[tuple[str, str], str]:
+    """``"WECHAT=WX-1, eu:FACEBOOK=FB-2"`` → ``{("*", "WECHAT"): "WX-1", ("eu", "FACEBOOK"):
+    "FB-2"}``: the brand's account id per source, for every cluster or for one.
+
+    IT sets these once (a WeChat official account, a Facebook page, a MartJack store),
+    so staff never have to know them."""
+    result: dict[tuple[str, str], str] = {}
+    for item in text.split(","):
+        if not item.strip():
+            continue
+        target, sep, account = item.partition("=")
+        if not sep:
+            raise ValueError("expected SOURCE=ACCOUNT_ID pairs separated by commas")
+        cluster, colon, source = target.strip().rpartition(":")
+        source = source.strip().upper()
+        if not _SOURCE.fullmatch(source):
+            raise ValueError(f"{source or 'an empty name'} is not a source name")
+        result[(parse_cluster(cluster) if colon else "*", source)] = check_account_id(account)
+    return result
+
+
 parse_clipboard_timeout = _int_range(5, 600, zero_ok=True)  # 0: never clear
 parse_idle_timeout = _int_range(15, 86_400, zero_ok=True)
 parse_connect_timeout = _float_range(0.5, 60.0)
@@ -169,6 +202,7 @@ KEYS: dict[str, Callable[[str], Any]] = {
     "admin_pin_hash": parse_pin_hash,
     "idle_timeout": parse_idle_timeout,
     "external_id_param": parse_external_id_param,
+    "account_ids": parse_account_ids,
 }
 
 

@@ -14,6 +14,8 @@ window appears without waiting for it.
 
 from __future__ import annotations
 
+import contextlib
+
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeySequence, QPaintEvent, QShortcut
@@ -31,7 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from capdesk.api.errors import InvalidIdentifier
-from capdesk.api.models import OtpLookup
 from capdesk.api.identifiers import (
     IdentifierName,
     MobileFormatter,
@@ -40,14 +41,24 @@ from capdesk.api.identifiers import (
     phone_library,
     phone_library_loaded,
 )
+from capdesk.api.models import OtpLookup
 from capdesk.api.sources import KNOWN_SOURCES, SCOPES, SOURCES_NEEDING_ACCOUNT
 from capdesk.ui.announcer import announce
 from capdesk.ui.identifier_hints import (
     ERROR_STYLE,
     PLACEHOLDERS,
     hint,
+    preview,
     regroup_mobile,
     show_sentence,
+)
+from capdesk.ui.lookup_names import (
+    DEFAULT_SOURCE,
+    IMPLIED_SOURCE,
+    api_value_of,
+    fill_with_names,
+    select_api_value,
+    source_name,
 )
 from capdesk.ui.tab_order import set_tab_order
 
@@ -60,10 +71,18 @@ OtpQuery = OtpLookup
 
 
 class IdentifierForm(QWidget):
-    """The customer lookup form. Emits ``fetchRequested(OtpQuery)`` only when valid."""
+    """The customer lookup form. Emits ``fetchRequested(OtpQuery)`` only when valid.
+
+    ``lookupChanged`` is emitted at once on any edit of what would be looked up (type,
+    value, source, account id, scope, threshold): a code fetched for the previous
+    look-up belongs to another customer. While a fetch runs, Cancel and Esc emit
+    ``cancelRequested`` and keep everything typed.
+    """
 
     fetchRequested = Signal(object)
     newCustomerRequested = Signal()
+    cancelRequested = Signal()
+    lookupChanged = Signal()
 
     def __init__(
         self, parent: QWidget | None = None, *, validation_delay_ms: int = VALIDATION_DELAY_MS
@@ -71,6 +90,9 @@ class IdentifierForm(QWidget):
         super().__init__(parent)
         self.setObjectName("identifierForm")
         self._country = "IN"
+        self._account_ids: dict[str, str] = {}  # source -> account id known for the cluster
+        self._account_typed = False  # the account field holds what staff typed…
+        self._account_source = ""  # …for this source
         self._formatter = MobileFormatter()
         self._busy = False
         self._painted = False
@@ -118,8 +140,7 @@ class IdentifierForm(QWidget):
         self._source.setEditable(True)
         self._source.lineEdit().setAccessibleName("Source")  # its text field, else unnamed
         self._source.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self._source.addItems(KNOWN_SOURCES)
-        self._source.setToolTip("Where the customer is registered. Type another source if needed.")
+        fill_with_names(self._source, KNOWN_SOURCES, sources=True)
         self._source.currentTextChanged.connect(self._on_source_changed)
 
         self._account = QLineEdit()
@@ -127,7 +148,7 @@ class IdentifierForm(QWidget):
         self._account.setAccessibleName("Account id")
         self._account.setPlaceholderText("the source's account id, e.g. WECHAT-DEMO1")
         self._account.returnPressed.connect(self.request_fetch)
-        self._account.textEdited.connect(lambda _text: self._account_hint.hide())
+        self._account.textEdited.connect(self._on_account_edited)
         self._account_hint = QLabel()
         self._account_hint.setObjectName("accountIdHint")
         self._account_hint.setWordWrap(True)
@@ -144,7 +165,8 @@ class IdentifierForm(QWidget):
         self._scope = QComboBox()
         self._scope.setObjectName("scopeSelector")
         self._scope.setAccessibleName("Scope")
-        self._scope.addItems(SCOPES)
+        fill_with_names(self._scope, SCOPES, sources=False)
+        self._scope.currentIndexChanged.connect(self._on_scope_changed)
 
         self._advanced = QToolButton()
         self._advanced.setObjectName("advancedToggle")
@@ -161,6 +183,7 @@ class IdentifierForm(QWidget):
         self._threshold.setSuffix(" s")
         self._threshold.setSpecialValueText("Not sent")
         self._threshold.setToolTip("Validity of the OTP to fetch, in seconds. 0 = not sent.")
+        self._threshold.valueChanged.connect(lambda _value: self.lookupChanged.emit())
 
         self._fetch = QPushButton("&Fetch OTP")
         self._fetch.setObjectName("fetchOtpButton")
@@ -170,6 +193,12 @@ class IdentifierForm(QWidget):
         self._new.setObjectName("newCustomerButton")
         self._new.setToolTip("Clear the form for the next customer (Esc).")
         self._new.clicked.connect(self._on_new_customer)
+        self._cancel = QPushButton("Ca&ncel")
+        self._cancel.setObjectName("cancelFetchButton")
+        self._cancel.setAccessibleName("Cancel fetching the OTP")
+        self._cancel.setToolTip("Stop waiting for Capillary (Esc). What you typed stays.")
+        self._cancel.clicked.connect(self.cancelRequested)
+        self._cancel.hide()
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -187,6 +216,7 @@ class IdentifierForm(QWidget):
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self._new)
+        buttons.addWidget(self._cancel)
         buttons.addWidget(self._fetch)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -202,13 +232,14 @@ class IdentifierForm(QWidget):
             self._advanced,
             self._threshold,
             self._fetch,
+            self._cancel,
             self._new,
         ]
         set_tab_order(order)
 
         self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self._escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self._escape.activated.connect(self._on_new_customer)
+        self._escape.activated.connect(self._on_escape)
         self._on_advanced_toggled(False)
         # Focusing the form means typing the identifier (see focusInEvent). Not a focus
         # proxy: Qt's Tab chain skips the widgets before a child proxy (Look up by).
@@ -256,18 +287,36 @@ class IdentifierForm(QWidget):
             phone_library()
         self._on_name_changed()
 
+    @property
+    def cancel_button(self) -> QPushButton:
+        return self._cancel
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
     def set_busy(self, busy: bool) -> None:
-        """While a call runs the fetch button is disabled; the form stays editable."""
+        """While a call runs Fetch is disabled and Cancel shown; the form stays editable."""
         self._busy = busy
         self._fetch.setEnabled(not busy)
+        self._cancel.setVisible(busy)
+
+    def set_account_ids(self, account_ids: dict[str, str]) -> None:
+        """The account ids known for the current cluster, per source (settings/policy).
+
+        The account field follows the source: an id staff typed themselves is kept
+        until the source changes."""
+        self._account_ids = dict(account_ids)
+        self._fill_account_id()
 
     def clear(self) -> None:
         """Ready for the next customer: value and account id go; source and scope stay."""
         self._pause.stop()
         self._value.clear()
         self._last_text = ""
-        self._account.clear()
         self._account_hint.hide()
+        self._account_typed = False
+        self._fill_account_id()
         self._show_hint()
         self._value.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -284,13 +333,23 @@ class IdentifierForm(QWidget):
             default_country=self._country,
             source=source,
             account_id=account if source in SOURCES_NEEDING_ACCOUNT else None,
-            scope=self._scope.currentText(),
+            scope=api_value_of(self._scope),
             threshold=threshold,
         )
 
     @property
     def source(self) -> str:
-        return self._source.currentText().strip().upper()
+        """The API value of the chosen source (``INSTORE``), or what was typed, in capitals."""
+        return api_value_of(self._source)
+
+    def set_source(self, api_value: str) -> None:
+        select_api_value(self._source, api_value)
+
+    def set_scope(self, api_value: str) -> None:
+        select_api_value(self._scope, api_value)
+
+    def account_id_text(self) -> str:
+        return self._account.text().strip()
 
     def validate(self, *, show: bool = True) -> bool:
         """Check the value; with ``show``, put the reason under the field when invalid."""
@@ -300,6 +359,8 @@ class IdentifierForm(QWidget):
         except InvalidIdentifier as error:
             if show and text.strip():
                 self._show_error(error.sentence)
+            elif not self._showing_error:
+                self._show_hint()
             return False
         self._show_hint()
         return True
@@ -318,7 +379,10 @@ class IdentifierForm(QWidget):
             self._value.setFocus(Qt.FocusReason.OtherFocusReason)
             return None
         if self.source in SOURCES_NEEDING_ACCOUNT and not query.account_id:
-            sentence = f"Type the {self.source} account id: this source needs one."
+            sentence = (
+                f"Type the {source_name(self.source)} account id: this source needs one. "
+                "Ask your administrator for it; capdesk remembers it after the first look-up."
+            )
             self._account_hint.setText(sentence)
             self._account_hint.show()
             announce(self, sentence, assertive=True)
@@ -343,8 +407,10 @@ class IdentifierForm(QWidget):
         if self.identifier_name is IdentifierName.MOBILE:
             self._reformat_mobile(text)
         self._pause.start()
-        if self._showing_error:
-            self.validate(show=False)  # the sentence goes as soon as the value is fixed
+        self.lookupChanged.emit()
+        # Quietly: the preview ("Looks up …") follows every keystroke, and an error
+        # sentence goes as soon as the value is fixed; a new error waits for a pause.
+        self.validate(show=False)
 
     def _on_editing_finished(self) -> None:
         if not shiboken6.isValid(self._hint):
@@ -355,6 +421,12 @@ class IdentifierForm(QWidget):
 
     def _on_name_changed(self, _index: int = 0) -> None:
         kind = self.identifier_name
+        implied = IMPLIED_SOURCE.get(kind)
+        if implied is not None:
+            self.set_source(implied)  # a WeChat id only exists in WeChat
+        elif self.source in IMPLIED_SOURCE.values():
+            self.set_source(DEFAULT_SOURCE)  # leaving WeChat id: back to the usual source
+        self.lookupChanged.emit()
         self._value.setPlaceholderText(PLACEHOLDERS[kind])
         if kind is IdentifierName.MOBILE and self._value.text():
             self._reformat_mobile(self._value.text())
@@ -364,10 +436,44 @@ class IdentifierForm(QWidget):
             self._show_hint()
 
     def _on_source_changed(self, _text: str = "") -> None:
-        needs = self.source in SOURCES_NEEDING_ACCOUNT
+        source = self.source
+        needs = source in SOURCES_NEEDING_ACCOUNT
         self._form.setRowVisible(self._account_row, needs)
+        self._source.setToolTip(
+            f"Where the customer is registered (Capillary: {source}). "
+            "Type another source if needed."
+        )
         if not needs:
             self._account_hint.hide()
+        self._fill_account_id()
+        self.lookupChanged.emit()
+
+    def _on_scope_changed(self, _index: int) -> None:
+        scope = api_value_of(self._scope)
+        self._scope.setToolTip(f"What the OTP is for (Capillary: {scope}).")
+        self.lookupChanged.emit()
+
+    def _on_account_edited(self, _text: str) -> None:
+        self._account_hint.hide()
+        self._account_typed = True
+        self.lookupChanged.emit()
+
+    def _fill_account_id(self) -> None:
+        """Put the cluster's known account id for the source in the field (not over
+        one staff typed for this source)."""
+        if self._account_typed and self._account_source == self.source:
+            return
+        self._account_typed = False
+        self._account_source = self.source
+        self._account.setText(self._account_ids.get(self.source, ""))
+
+    def _on_escape(self) -> None:
+        """Esc stops a fetch that is running (keeping what was typed); otherwise it
+        clears the form for the next customer."""
+        if self._busy:
+            self.cancelRequested.emit()
+        else:
+            self._on_new_customer()
 
     def _on_advanced_toggled(self, open_: bool) -> None:
         self._form.setRowVisible(self._threshold, open_)
@@ -407,5 +513,12 @@ class IdentifierForm(QWidget):
             self._show_hint()
 
     def _show_hint(self) -> None:
+        """The preview of what will be looked up when the value is valid, else the hint."""
         sentence = hint(self.identifier_name, self._country)
+        if self._value.text().strip() and (
+            self.identifier_name is not IdentifierName.MOBILE or phone_library_loaded()
+        ):
+            with contextlib.suppress(InvalidIdentifier):
+                kind, text = self.identifier_name, self._value.text()
+                sentence = preview(make_lookup(kind, text, default_country=self._country))
         show_sentence(self._value, self._hint, sentence, error=False)

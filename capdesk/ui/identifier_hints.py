@@ -16,11 +16,16 @@ from capdesk.api.identifiers import (
     IdentifierName,
     MobileFormatter,
     country_calling_code,
+    phone_library,
     phone_library_loaded,
 )
+from capdesk.api.models import OtpLookup
 
 HINTS = {
-    IdentifierName.MOBILE: "Mobile number. Without a country code it is taken as {country}.",
+    IdentifierName.MOBILE: (
+        "Mobile number as dialled in {country}; a number from another country "
+        "starts with + and its country code."
+    ),
     IdentifierName.EMAIL: "The email address the customer registered with.",
     IdentifierName.EXTERNAL_ID: "The number printed on the customer's card.",
     IdentifierName.WECHAT: "The customer's WeChat id.",
@@ -39,6 +44,44 @@ ERROR_FIELD = "QLineEdit { border: 2px solid #c62828; border-radius: 3px; paddin
 def hint(kind: IdentifierName, country: str) -> str:
     """The sentence under the field for ``kind`` (mobile numbers name the default country)."""
     return HINTS[kind].format(country=country_text(country))
+
+
+def preview(lookup: OtpLookup) -> str:
+    """What will be looked up, as staff check it before Enter.
+
+    ``"Looks up +1 506 234 5678 · United States"``: a mobile number is shown in
+    international form with its country's name, so a number read in the wrong country
+    is caught before it is sent; other identifiers are shown as they will be sent.
+    """
+    shown = shown_identifier(lookup)
+    country = _country_name(lookup) if lookup.name is IdentifierName.MOBILE else ""
+    return f"Looks up {shown} · {country}" if country else f"Looks up {shown}"
+
+
+def shown_identifier(lookup: OtpLookup) -> str:
+    """The identifier as staff read it: a mobile number grouped, with ``+`` and its code."""
+    if lookup.name is not IdentifierName.MOBILE:
+        return lookup.value
+    phonenumbers = phone_library()
+    try:
+        number = phonenumbers.parse("+" + lookup.value, None)
+    except phonenumbers.NumberParseException:
+        return "+" + lookup.value
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _country_name(lookup: OtpLookup) -> str:
+    """The country of a mobile look-up's number, by name ("United States"), or ""."""
+    phonenumbers = phone_library()
+    try:
+        number = phonenumbers.parse("+" + lookup.value, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    region = phonenumbers.region_code_for_number(number) or ""
+    territory = QLocale.codeToTerritory(region) if region else QLocale.Country.AnyTerritory
+    if territory == QLocale.Country.AnyTerritory:
+        return ""
+    return QLocale.territoryToString(territory)
 
 
 def show_sentence(field: QLineEdit, note: QLabel, sentence: str, *, error: bool) -> None:

@@ -108,6 +108,7 @@ class OtpPanel(QFrame):
         title_font.setBold(True)
         self._title.setFont(title_font)
         self._customer = _value_label(QLabel(), "otpCustomer")
+        self._customer.setTextFormat(Qt.TextFormat.PlainText)
         self._customer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self._code_label = _value_label(CodeLabel(), "otpCode")
@@ -142,6 +143,7 @@ class OtpPanel(QFrame):
         self._copy_note = _value_label(QLabel(), "otpCopyNote")
         self._warnings = _value_label(QLabel(), "otpWarnings")
         self._warnings.setWordWrap(True)
+        self._warnings.setTextFormat(Qt.TextFormat.PlainText)  # server text is data
         self._warnings.setStyleSheet(
             "QLabel { background: #fff8e1; color: #5d4300; border: 1px solid #f0c36d;"
             " border-radius: 3px; padding: 4px 6px; }"
@@ -216,15 +218,19 @@ class OtpPanel(QFrame):
         """Seconds until a copied code is taken off the clipboard (0 = never)."""
         self._clipboard_timeout_s = seconds
 
-    def show_otp(self, result: OtpResult) -> None:
-        """Show ``result`` and start its countdown; announce the code once."""
+    def show_otp(self, result: OtpResult, looked_up: str = "") -> None:
+        """Show ``result`` and start its countdown; announce the code once.
+
+        ``looked_up`` is the identifier as staff know it (``+91 98765 43210``): with the
+        Customer ID Capillary returned, it lets staff check they have the right person.
+        """
         self._code = result.code
         self._placeholder.hide()
         for widget in self._code_widgets:
             widget.show()
         self._code_label.setText(group_code(result.code))
         self._set_code_look(struck=False)
-        self._customer.setText(self._customer_text(result))
+        self._customer.setText(self._customer_text(result, looked_up))
         self._customer.setVisible(bool(self._customer.text()))
         self._valid_until.setText(f"valid until {result.valid_upto.astimezone():%H:%M:%S}")
         self._copy_note.hide()
@@ -348,10 +354,10 @@ class OtpPanel(QFrame):
         self._placeholder.show()
 
     @staticmethod
-    def _customer_text(result: OtpResult) -> str:
+    def _customer_text(result: OtpResult, looked_up: str) -> str:
         parts = []
+        if looked_up:
+            parts.append(f"For {looked_up}")
         if result.user_id is not None:
             parts.append(f"Customer ID {result.user_id}")
-        if result.org_id is not None:
-            parts.append(f"Org ID {result.org_id}")
         return "  ·  ".join(parts)

@@ -62,7 +62,7 @@ class StatusPanel(QFrame):
         self.setObjectName("statusPanel")
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._kind = ""
-        self._error: CapdeskError | None = None
+        self._support_text: str | None = None  # what "Copy details" copies
         self._icons: dict[str, QPixmap] = {}  # per kind, drawn once
 
         self._icon = QLabel()
@@ -72,6 +72,7 @@ class StatusPanel(QFrame):
         self._message.setObjectName("statusMessage")
         self._message.setAccessibleIdentifier("statusMessage")
         self._message.setWordWrap(True)
+        self._message.setTextFormat(Qt.TextFormat.PlainText)  # server text is data
         self._message.setMinimumHeight(24)
         self._message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self._message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -103,6 +104,7 @@ class StatusPanel(QFrame):
             | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
         self._details.setWordWrap(True)
+        self._details.setTextFormat(Qt.TextFormat.PlainText)
         self._details.setStyleSheet(
             "QLabel { background: #ffffff; color: #1b1b1b; border: 1px solid #cfd8dc;"
             " border-radius: 3px; padding: 6px; font-family: monospace; }"
@@ -146,29 +148,31 @@ class StatusPanel(QFrame):
 
     def show_error(self, error: CapdeskError) -> None:
         """The error's sentence, plus collapsed details when there are any."""
-        self._error = error
         self._show("error", error.sentence, assertive=True)
-        lines = error.details.lines()
-        self._details.setText("\n".join(lines))
-        has_details = bool(lines)
-        self._details_button.setVisible(has_details)
-        self._copy_button.setVisible(True)
-        self._details_button.setChecked(False)
-        self._set_details_open(False)
+        self._set_details(error.details.lines(), error.for_support())
 
-    def show_info(self, text: str) -> None:
-        self._show("info", text)
+    def show_info(self, text: str, *, spoken: bool = True) -> None:
+        """``spoken=False`` when another widget has just announced the same news."""
+        self._show("info", text, spoken=spoken)
 
-    def show_success(self, text: str) -> None:
+    def show_success(self, text: str, details: list[str] | None = None) -> None:
+        """A success; ``details`` (e.g. the request id) go in the collapsed Details."""
         self._show("success", text)
+        if details:
+            self._set_details(details, "\n".join([text, *details]))
 
     def show_busy(self, text: str) -> None:
         self._show("busy", text)
         self._busy.show()
 
+    def update_busy(self, text: str) -> None:
+        """Change a busy message in place (a time waited), without announcing it again."""
+        if self._kind == "busy":
+            self._message.setText(text)
+
     def clear(self) -> None:
         self._kind = ""
-        self._error = None
+        self._support_text = None
         self._message.setText("")
         self._icon.clear()
         self._icon.hide()
@@ -180,19 +184,18 @@ class StatusPanel(QFrame):
         self._details_button.setChecked(open_)
 
     def copy_details(self) -> bool:
-        """Copy the error's sentence and details for support (never a secret)."""
-        if self._error is None:
+        """Copy the sentence and details for support (never a secret)."""
+        if self._support_text is None:
             return False
-        QGuiApplication.clipboard().setText(self._error.for_support())
+        QGuiApplication.clipboard().setText(self._support_text)
         announce(self, "Details copied")
         self.detailsCopied.emit()
         return True
 
     # --- internals ----------------------------------------------------------------
 
-    def _show(self, kind: str, text: str, *, assertive: bool = False) -> None:
-        if kind != "error":
-            self._error = None
+    def _show(self, kind: str, text: str, *, assertive: bool = False, spoken: bool = True) -> None:
+        self._support_text = None
         self._kind = kind
         icon, word, *_colours = _KINDS[kind]
         pixmap = self._icons.get(kind)
@@ -208,7 +211,8 @@ class StatusPanel(QFrame):
         self._message.setAccessibleDescription(word)
         self._set_kind_style(kind)
         self._hide_extras()
-        announce(self, f"{word}: {text}", assertive=assertive)
+        if spoken:
+            announce(self, f"{word}: {text}", assertive=assertive)
 
     def _set_kind_style(self, kind: str) -> None:
         if self.property("kind") == kind:
@@ -225,8 +229,16 @@ class StatusPanel(QFrame):
         self._details_button.setChecked(False)
         self._details.hide()
 
+    def _set_details(self, lines: list[str], support_text: str) -> None:
+        self._support_text = support_text
+        self._details.setText("\n".join(lines))
+        self._details_button.setVisible(bool(lines))
+        self._copy_button.setVisible(True)
+        self._details_button.setChecked(False)
+        self._set_details_open(False)
+
     def _set_details_open(self, open_: bool) -> None:
-        self._details.setVisible(open_ and self._error is not None)
+        self._details.setVisible(open_ and self._support_text is not None)
         self._details_button.setArrowType(
             Qt.ArrowType.DownArrow if open_ else Qt.ArrowType.RightArrow
         )

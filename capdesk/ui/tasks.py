@@ -78,7 +78,9 @@ class TaskKeeper:
         return len(self._tasks)
 
     def cancel(self, key: str) -> None:
-        task = self._keyed.get(key)
+        """Cancel the task under ``key``; the key is free at once for a new task (the
+        cancelled one's callbacks still run later, so they must tell themselves apart)."""
+        task = self._keyed.pop(key, None)
         if task is not None:
             task.cancel()
 

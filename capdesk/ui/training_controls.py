@@ -13,12 +13,17 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidg
 
 from capdesk.ui.tab_order import set_tab_order
 
+# Every scenario of the training simulator (``capdesk.simulator.scenarios.SCENARIOS``,
+# not imported: the first screen does not load the simulator), as trainers name them.
 SCENARIOS = (
     ("Normal", "normal"),
     ("Slow network", "slow_network"),
     ("Outage", "outage"),
-    ("Rate limit", "rate_limit"),
-    ("Card generation disabled", "card_generation_disabled"),
+    ("No answer (call hangs)", "no_response"),
+    ("Connection cut off", "connection_reset"),
+    ("Too many requests", "rate_limit"),
+    ("Card generation switched off", "card_generation_disabled"),
+    ("Garbled answers", "malformed_body"),
 )
 
 

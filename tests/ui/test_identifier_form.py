@@ -147,6 +147,7 @@ def test_empty_enter_says_what_to_type(qtbot, form):
     ],
 )
 def test_other_identifier_types(qtbot, form, kind, typed, sent):
+    form.set_account_ids({"WECHAT": "WECHAT-DEMO1"})  # as the window does per cluster
     choose(qtbot, combo(form, "identifierName"), kind)
     type_value(qtbot, form, typed)
     with qtbot.waitSignal(form.fetchRequested, timeout=1000) as blocker:
@@ -157,13 +158,13 @@ def test_other_identifier_types(qtbot, form, kind, typed, sent):
 def test_account_id_shows_only_for_sources_that_need_one(qtbot, form):
     account = form.findChild(QLineEdit, "accountId")
     source = combo(form, "sourceSelector")
-    assert source.currentText() == "INSTORE"
+    assert source.currentText() == "In store"
     assert not account.isVisible()
     for name, needed in [
-        ("WECHAT", True),
-        ("FACEBOOK", True),
-        ("MARTJACK", True),
-        ("OTHERS", False),
+        ("WeChat", True),
+        ("Facebook", True),
+        ("MartJack online store", True),
+        ("Other", False),
     ]:
         choose(qtbot, source, name)
         assert account.isVisible() is needed, name
@@ -176,22 +177,29 @@ def test_typed_source_is_accepted_and_uppercased(qtbot, form):
     assert form.findChild(QLineEdit, "accountId").isVisible()
     source.lineEdit().selectAll()
     qtbot.keyClicks(source.lineEdit(), "tmall")
+    choose(qtbot, combo(form, "identifierName"), "Card number / external id")
     type_value(qtbot, form, "asha")
-    choose(qtbot, combo(form, "identifierName"), "WeChat id")
     with qtbot.waitSignal(form.fetchRequested, timeout=1000) as blocker:
         qtbot.keyClick(value(form), Qt.Key.Key_Return)
     assert blocker.args[0].source == "TMALL"
+    source.lineEdit().selectAll()
+    qtbot.keyClicks(source.lineEdit(), "line_shop")  # a source capdesk does not list
+    with qtbot.waitSignal(form.fetchRequested, timeout=1000) as blocker:
+        qtbot.keyClick(value(form), Qt.Key.Key_Return)
+    assert blocker.args[0].source == "LINE_SHOP"
 
 
 def test_missing_account_id_is_asked_for_then_sent(qtbot, form):
-    choose(qtbot, combo(form, "sourceSelector"), "WECHAT")
     choose(qtbot, combo(form, "identifierName"), "WeChat id")
+    assert combo(form, "sourceSelector").currentText() == "WeChat"  # implied by the type
     type_value(qtbot, form, "oWX1-liwei-demo")
     account = form.findChild(QLineEdit, "accountId")
     with qtbot.assertNotEmitted(form.fetchRequested, wait=20):
         qtbot.keyClick(value(form), Qt.Key.Key_Return)
-    assert form.findChild(QLabel, "accountIdHint").text() == (
-        "Type the WECHAT account id: this source needs one."
+    assert (
+        form.findChild(QLabel, "accountIdHint")
+        .text()
+        .startswith("Type the WeChat account id: this source needs one.")
     )
     qtbot.waitUntil(account.hasFocus, timeout=1000)
     qtbot.keyClicks(account, "WECHAT-DEMO1")
@@ -207,7 +215,7 @@ def test_threshold_is_in_a_collapsed_advanced_section(qtbot, form):
     qtbot.mouseClick(form.findChild(QToolButton, "advancedToggle"), Qt.MouseButton.LeftButton)
     assert threshold.isVisible()
     threshold.setValue(60)
-    choose(qtbot, combo(form, "scopeSelector"), "COUPON")
+    choose(qtbot, combo(form, "scopeSelector"), "Coupon")
     type_value(qtbot, form, "+91 98765 43210")
     with qtbot.waitSignal(form.fetchRequested, timeout=1000) as blocker:
         qtbot.keyClick(value(form), Qt.Key.Key_Return)
@@ -227,8 +235,8 @@ def test_busy_disables_fetch_but_not_typing(qtbot, form):
 
 
 def test_new_customer_and_escape_clear_value_and_account_but_keep_source_and_scope(qtbot, form):
-    choose(qtbot, combo(form, "sourceSelector"), "FACEBOOK")
-    choose(qtbot, combo(form, "scopeSelector"), "COUPON")
+    choose(qtbot, combo(form, "sourceSelector"), "Facebook")
+    choose(qtbot, combo(form, "scopeSelector"), "Coupon")
     account = form.findChild(QLineEdit, "accountId")
     account.setText("FB-DEMO1")
     type_value(qtbot, form, "asha")
@@ -237,8 +245,8 @@ def test_new_customer_and_escape_clear_value_and_account_but_keep_source_and_sco
             form.findChild(QPushButton, "newCustomerButton"), Qt.MouseButton.LeftButton
         )
     assert (value(form).text(), account.text()) == ("", "")
-    assert combo(form, "sourceSelector").currentText() == "FACEBOOK"
-    assert combo(form, "scopeSelector").currentText() == "COUPON"
+    assert combo(form, "sourceSelector").currentText() == "Facebook"
+    assert combo(form, "scopeSelector").currentText() == "Coupon"
     qtbot.waitUntil(value(form).hasFocus, timeout=1000)
     qtbot.keyClicks(value(form), "98765")
     with qtbot.waitSignal(form.newCustomerRequested, timeout=1000):

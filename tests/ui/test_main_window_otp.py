@@ -45,7 +45,9 @@ def test_whole_otp_flow(qtbot, desk):
     assert d.text("otpCode") == group_code(issued)
     assert d.text("otpCode").replace(" ", "") == issued
     assert d.child("otpCode").isVisible()
-    assert d.text("statusMessage") == "OTP found. Read it to the customer or copy it."
+    assert d.text("statusMessage") == (
+        "OTP found. Check the Customer ID, then read the code to the customer."
+    )
 
     # The countdown follows the clock (the panel's own timer re-reads it).
     first = d.text("otpCountdown")

@@ -129,13 +129,15 @@ def test_shows_the_code_grouped_with_customer_and_validity(panel, clock):
     result = make_result(
         clock, 282, server_ahead_s=180, warnings=(ApiWarning(1234, "Customer has no email"),)
     )
-    panel.show_otp(result)
+    panel.show_otp(result, "+91 98765 43210")
     assert code_label(panel).text() == "538 AD87"
     assert code_label(panel).isVisible()
     assert panel.state == "valid"
     assert countdown_text(panel) == "Expires in 4:42"
     assert copy_button(panel).isEnabled()
-    assert panel.findChild(QLabel, "otpCustomer").text() == "Customer ID 3001  ·  Org ID 50001"
+    # Who it is for, so staff can check the person; the Org ID is for support (Details).
+    customer = panel.findChild(QLabel, "otpCustomer")
+    assert customer.text() == "For +91 98765 43210  ·  Customer ID 3001"
     local = result.valid_upto.astimezone()
     assert panel.findChild(QLabel, "otpValidUntil").text() == f"valid until {local:%H:%M:%S}"
     warnings = panel.findChild(QLabel, "otpWarnings")

@@ -198,7 +198,7 @@ def test_too_short_clipboard_time_is_refused_with_a_sentence(qtbot, open_dialog,
         save(qtbot, dialog)
     assert dialog.isVisible()
     assert dialog.message.text() == (
-        "The clipboard can be cleared after 5 to 600 seconds, or 0 for never."
+        "Choose from 5 to 600 seconds for clearing the clipboard, or 0 for never."
     )
     assert owner(dialog.focusWidget()) is dialog.clipboard_timeout
     assert fresh(paths).clipboard_timeout == 30

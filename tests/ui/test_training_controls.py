@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from capdesk.simulator.scenarios import SCENARIOS as SIMULATOR_SCENARIOS
 from capdesk.ui.training_banner import TEXT, TrainingBanner
 from capdesk.ui.training_controls import TrainingControls
 
@@ -34,17 +35,13 @@ def test_scenarios_listed_and_chosen_by_name(qtbot):
     qtbot.addWidget(controls)
     controls.show()
     combo = controls.scenario
-    assert [combo.itemText(i) for i in range(combo.count())] == [
-        "Normal",
-        "Slow network",
-        "Outage",
-        "Rate limit",
-        "Card generation disabled",
-    ]
+    # Every scenario the simulator has, so a trainer can teach each (the hung call too).
+    assert [combo.itemData(i) for i in range(combo.count())] == list(SIMULATOR_SCENARIOS)
+    assert "No answer (call hangs)" in [combo.itemText(i) for i in range(combo.count())]
     chosen = []
     controls.scenarioChosen.connect(chosen.append)
-    _pick(qtbot, controls, "Card generation disabled")
-    _pick(qtbot, controls, "Card generation disabled")  # same again: nothing new
+    _pick(qtbot, controls, "Card generation switched off")
+    _pick(qtbot, controls, "Card generation switched off")  # same again: nothing new
     _pick(qtbot, controls, "Slow network")
     assert chosen == ["card_generation_disabled", "slow_network"]
 
