@@ -286,7 +286,9 @@ class MainWindow(QMainWindow):
             self._show_otp_status("busy", "Fetching the OTP…")
 
     def _otp_fetched(self, cluster: Cluster, lookup: OtpLookup, result: OtpResult) -> None:
-        self.service.remember_account_id(cluster, lookup)
+        if lookup.account_id:
+            self.service.remember_account_id(cluster, lookup)
+            self.identifier_form.set_account_ids(self.service.account_ids(cluster))
         self.otp_panel.show_otp(result, shown_identifier(lookup))
         if self.otp_panel.code_visible and self.otp_panel.state != "expired":
             self._show_otp_status(
