@@ -38,6 +38,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from benchmarks.common import DEMO_MOBILE, DEMO_TILL, Figure
 from capdesk.api.auth import BasicCredentials
 from capdesk.api.client import CapillaryClient
+from capdesk.api.identifiers import make_lookup
 from capdesk.clock import FakeClock
 from capdesk.simulator import TrainingSimulator
 from capdesk.ui.clipboard_guard import ClipboardGuard
@@ -88,7 +89,7 @@ def run(simulated_s: float = SIMULATED_S, seed: int = 5) -> list[Figure]:
         with CapillaryClient(
             simulator.base_url, BasicCredentials.from_password(*DEMO_TILL), clock=pc_clock
         ) as client:
-            result = client.fetch_otp("mobile", DEMO_MOBILE)
+            result = client.fetch_otp(make_lookup("mobile", DEMO_MOBILE))
 
     panel = OtpPanel(pc_clock, ClipboardGuard())
     label = panel.findChild(QLabel, "otpCountdown")

@@ -40,7 +40,7 @@ from benchmarks.common import (
     simulator_process,
 )
 from capdesk.api.clusters import custom_cluster
-from capdesk.services import OtpQueryParams
+from capdesk.api.identifiers import make_lookup
 
 HEARTBEAT_MS = 5
 SLOW_S = 0.3
@@ -102,7 +102,7 @@ def run(rounds: int) -> list[Figure]:
         window = MainWindow(service)
         window.show()
         heartbeat = Heartbeat()
-        query = OtpQueryParams(name="mobile", value=DEMO_MOBILE)
+        query = make_lookup("mobile", DEMO_MOBILE)
 
         async def settle(seconds: float) -> None:
             await asyncio.sleep(seconds)

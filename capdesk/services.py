@@ -199,7 +199,9 @@ class DeskService:
             self.base_url(cluster),
             credentials,
             cluster_label=cluster.label,
-            timeouts=Timeouts(settings.connect_timeout, settings.read_timeout),
+            timeouts=Timeouts(
+                settings.connect_timeout, settings.read_timeout, settings.request_deadline
+            ),
             card_method=settings.card_method,
             clock=self.clock,
             external_id_param=settings.external_id_param,

@@ -135,6 +135,14 @@ class Settings:
         (int, float),
         "Choose an answer timeout from 1 to 300 seconds.",
     )
+    # The whole exchange, retries included: read_timeout bounds one wait, this the call.
+    request_deadline = _Setting[float](
+        "request_deadline",
+        15.0,
+        policy_module.parse_request_deadline,
+        (int, float),
+        "Choose a time limit for a whole request from 3 to 120 seconds.",
+    )
     kiosk = _Setting[bool](
         "kiosk",
         False,

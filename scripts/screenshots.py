@@ -74,6 +74,12 @@ def main() -> int:
     async def tour() -> None:
         form = window.identifier_form
         shot("main-window-empty")
+        window.card_panel.set_count(3)
+        await _after_click(
+            window.card_panel.generate_button.click,
+            window.cardBatchFinished,
+            window.operationFailed,
+        )
         form.set_identifier("mobile", DEMO_MOBILE)
         await _after_click(
             window.training_controls.simulate_button.click,
@@ -81,12 +87,6 @@ def main() -> int:
             window.operationFailed,
         )
         await _after_click(form.fetch_button.click, window.otpShown, window.operationFailed)
-        window.card_panel.set_count(3)
-        await _after_click(
-            window.card_panel.generate_button.click,
-            window.cardBatchFinished,
-            window.operationFailed,
-        )
         clock.advance(95)
         window.otp_panel.countdown.poll()
         shot("main-window")
@@ -102,6 +102,18 @@ def main() -> int:
             await _after_click(form.fetch_button.click, window.otpShown, window.operationFailed)
         window.status.set_details_open(True)
         shot("error-with-details")
+        window.new_customer()
+        window.training_controls.set_scenario("no_response")  # a call that hangs
+        service.set_training_scenario("no_response")
+        form.set_identifier("mobile", DEMO_MOBILE)
+        form.fetch_button.click()
+        clock.advance(4.3)
+        await asyncio.sleep(0.5)  # the window's wait timer ticks
+        shot("otp-waiting")
+        window.cancel_fetch()
+        await asyncio.sleep(0.1)  # the cancelled task finishes on the loop, not in a grab
+        window.training_controls.set_scenario("normal")
+        service.set_training_scenario("normal")
         window.close()
 
         kiosk = MainWindow(service, clock=clock, kiosk=True)  # full screen, locked down

@@ -19,8 +19,9 @@ import pytest
 from capdesk.api import errors
 from capdesk.api.auth import BasicCredentials, md5_hex
 from capdesk.api.clusters import TRAINING, load_clusters
+from capdesk.api.identifiers import make_lookup
 from capdesk.paths import default_paths
-from capdesk.services import DeskService, OtpQueryParams
+from capdesk.services import DeskService
 from capdesk.settings import Settings
 from capdesk.simulator import TrainingSimulator
 from capdesk.store.credentials import CredentialStore
@@ -28,7 +29,7 @@ from capdesk.store.history import CardHistory, HistoryEntry
 from capdesk.store.policy import load_policy
 from tests.memory_keyring import MemoryKeyring
 
-DEMO = OtpQueryParams("mobile", "919876543210")
+DEMO = make_lookup("mobile", "919876543210")
 
 
 class Desk:
@@ -176,9 +177,24 @@ def test_fetch_returns_the_code_the_customer_requested(desk):
     assert desk.run(desk.service.fetch_otp(DEMO)).code == code
 
 
-def test_a_simulated_request_speaks_the_staff_sentence(desk):
+@pytest.mark.parametrize(
+    ("typed", "country", "expected"),
+    [("+1 506-234-5678", "CN", "15062345678"), ("+95 9 212 3456", "IN", "9592123456")],
+)
+def test_a_lookup_reaches_the_server_as_the_form_normalised_it(desk, typed, country, expected):
+    """Issue 8: the service's client used to normalise the value again in the default
+    country of the settings and sent 8615062345678 / 919592123456."""
+    desk.service.settings.default_country = country
+    lookup = make_lookup("mobile", typed, default_country=country)
     with pytest.raises(errors.CustomerNotFound):
-        desk.run(desk.service.simulate_customer_otp_request(OtpQueryParams("mobile", "1")))
+        desk.run(desk.service.fetch_otp(lookup))
+    assert desk.sim.received_identifier_values == [expected]
+
+
+def test_a_simulated_request_speaks_the_staff_sentence(desk):
+    nobody = make_lookup("mobile", "+44 7400 123456")
+    with pytest.raises(errors.CustomerNotFound):
+        desk.run(desk.service.simulate_customer_otp_request(nobody))
     for _ in range(10):
         desk.run(desk.service.simulate_customer_otp_request(DEMO))
     with pytest.raises(errors.RateLimited):  # 10 a day, as on Capillary

@@ -19,6 +19,7 @@ DEFAULTS = {
     "card_method": "GET",
     "connect_timeout": 5.0,
     "read_timeout": 20.0,
+    "request_deadline": 15.0,
     "kiosk": False,
     "idle_timeout": 120,
     "external_id_param": "external_id",
@@ -31,6 +32,7 @@ CHANGED = {
     "card_method": "POST",
     "connect_timeout": 2.5,
     "read_timeout": 60.0,
+    "request_deadline": 30.0,
     "kiosk": True,
     "idle_timeout": 0,
     "external_id_param": "externalId",
@@ -85,12 +87,14 @@ def test_values_are_normalised(paths: AppPaths) -> None:
     ("name", "value", "sentence"),
     [
         ("clipboard_timeout", 2, "5 to 600 seconds"),
-        ("idle_timeout", 5, "0 (never) or between 15"),
+        ("idle_timeout", 5, "from 15 seconds to 24 hours, or 0 for never"),
         ("default_country", "India", "two-letter country code"),
         ("default_country", "XX", "two-letter country code"),
         ("card_method", "PUT", "GET or POST"),
-        ("connect_timeout", 0.0, "0.5 and 60"),
-        ("read_timeout", float("nan"), "1 and 300"),
+        ("connect_timeout", 0.0, "from 0.5 to 60 seconds"),
+        ("read_timeout", float("nan"), "from 1 to 300 seconds"),
+        ("request_deadline", 2.0, "from 3 to 120 seconds"),
+        ("request_deadline", 121, "from 3 to 120 seconds"),
         ("last_cluster", "eu cluster", "cluster name"),
         ("external_id_param", "card", "external_id or externalId"),
     ],
@@ -141,7 +145,9 @@ def test_locked_policy_values_win_and_cannot_be_changed(paths: AppPaths) -> None
         settings.last_cluster = "india"
     assert isinstance(caught.value, CapdeskError)
     assert caught.value.sentence == str(caught.value)
-    assert str(caught.value) == "This setting is managed by your IT department."
+    assert str(caught.value) == (
+        "This setting is managed by your IT department. Ask IT if it needs to change."
+    )
     with pytest.raises(SettingLocked):
         settings.kiosk = True  # even "no change" is refused: the dialog disables it
     with pytest.raises(SettingLocked):

@@ -15,10 +15,12 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
 from capdesk.api.clusters import check_base_url
+from capdesk.api.deadline import Deadline
 from capdesk.api.errors import (
     AuthenticationFailed,
     CapdeskError,
@@ -31,8 +33,7 @@ from capdesk.api.errors import (
     RateLimited,
     UnreadableResponse,
 )
-from capdesk.api.identifiers import IdentifierName, normalise_identifier
-from capdesk.api.identifiers import identifier_name as parse_identifier_name
+from capdesk.api.identifiers import IdentifierName
 from capdesk.api.models import CardNumberResult, OtpLookup, OtpResult
 from capdesk.api.oauth import OAuthTokenManager
 from capdesk.api.responses import (
@@ -69,6 +70,23 @@ def _word(value: str, what: str, max_length: int = 64) -> str:
     return text
 
 
+def _identifier_value(name: IdentifierName | None, value: str) -> str:
+    """An identifier value as the caller normalised it: checked, never changed.
+
+    Normalising is done once, where the value is typed. Reading a mobile number again
+    here (in some default country) could turn ``15062345678`` (+1 506 234 5678) into
+    ``8615062345678``, another person; so a mobile value that is not already digits
+    only (E.164 without ``+``) is refused rather than interpreted.
+    """
+    text = _word(value, "identifier", 254)
+    if name is IdentifierName.MOBILE and not (text.isascii() and text.isdigit()):
+        raise InvalidInput(
+            "That mobile number was not checked before sending. Type it again "
+            "with the country code, for example +91 98765 43210."
+        )
+    return text
+
+
 class CapillaryClient:
     """One cluster + one set of credentials. Safe to share across a small thread pool."""
 
@@ -84,18 +102,16 @@ class CapillaryClient:
         get_retries: int = 2,
         backoff: float = 0.5,
         external_id_param: str = "external_id",
-        default_country: str = "IN",
     ) -> None:
         self.base_url = check_base_url(base_url)
         method = (card_method or "").strip().upper()
         if method not in ("GET", "POST"):
-            raise InvalidInput("The card-number method must be GET or POST.")
+            raise InvalidInput("Choose GET or POST as the card-number method.")
         if external_id_param not in ("external_id", "externalId"):
-            raise InvalidInput("The external id parameter must be external_id or externalId.")
+            raise InvalidInput("Choose external_id or externalId as the external id parameter.")
         self.cluster_label = cluster_label
         self.card_method = method
         self.external_id_param = external_id_param
-        self.default_country = default_country
         self._credentials = credentials
         self._timeouts = timeouts
         self._clock = clock
@@ -143,7 +159,7 @@ class CapillaryClient:
             "identifierName": self.external_id_param
             if name is IdentifierName.EXTERNAL_ID
             else name.value,
-            "identifierValue": _word(lookup.value, "identifier", 254),
+            "identifierValue": _identifier_value(name, lookup.value),
             "source": _word(lookup.source, "source").upper(),
         }
         account_id = lookup.account_id
@@ -153,7 +169,7 @@ class CapillaryClient:
         threshold = lookup.threshold
         if threshold is not None:
             if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
-                raise InvalidInput("The threshold must be a whole number of seconds.")
+                raise InvalidInput("Type the threshold as a whole number of seconds.")
             params["threshold"] = str(threshold)
         raw, doc = self._call("GET", "/v2/otp", params=params, operation=OP_FETCH_OTP, retry=True)
         server_time = server_time_from(
@@ -191,7 +207,11 @@ class CapillaryClient:
         channels: Sequence[Mapping[str, str]] | None = None,
         template: str | None = None,
     ) -> int:
-        """``POST /v2/otp/generate``; returns Capillary's ``createdId``."""
+        """``POST /v2/otp/generate``; returns Capillary's ``createdId``.
+
+        ``entity_value`` is sent as it is: the caller normalised it where it was typed
+        (a mobile number as E.164 digits, see :func:`~capdesk.api.identifiers.make_lookup`).
+        """
         kind = _word(entity_type, "identifier type").upper()
         payload: dict[str, Any] = {
             "entityType": kind,
@@ -217,7 +237,10 @@ class CapillaryClient:
     def validate_otp(
         self, entity_type: str, entity_value: str, code: str, action: str = "POINTS"
     ) -> bool:
-        """``POST /v2/otp/validate``: True when the code is right; a wrong code is False."""
+        """``POST /v2/otp/validate``: True when the code is right; a wrong code is False.
+
+        ``entity_value`` is sent as it is, as for :meth:`generate_otp`.
+        """
         register_secret(code)
         kind = _word(entity_type, "identifier type").upper()
         payload = {
@@ -273,10 +296,9 @@ class CapillaryClient:
     # --- plumbing -------------------------------------------------------------------
 
     def _entity_value(self, kind: str, value: str) -> str:
-        names = {"MOBILE": IdentifierName.MOBILE, "EMAIL": IdentifierName.EMAIL}
-        if kind in names:
-            return normalise_identifier(names[kind], value, self.default_country)
-        return _word(value, "identifier", 254)
+        """An ``entityValue`` to send: checked, never re-normalised (see generate_otp)."""
+        name = IdentifierName.MOBILE if kind == "MOBILE" else None
+        return _identifier_value(name, value)
 
     def _headers(self) -> tuple[dict[str, str], str | None]:
         if self._basic_headers is not None:
@@ -307,49 +329,58 @@ class CapillaryClient:
         """Send, log, re-authenticate once on an OAuth 401, classify; return a success
         and its body as parsed JSON (parsed once, here, for the caller too)."""
         session = self._retrying if retry else self._once
-        for attempt in (1, 2):
-            headers, token = self._headers()
-            try:
-                raw = send(
-                    session,
+        # With OAuth a call may fetch a token and, after a 401, a second one and send
+        # again: one deadline covers all of it (each send() keeps to the earlier of its
+        # own and this one), so staff wait at most Timeouts.deadline for the whole call.
+        whole_call = Deadline(self._timeouts.deadline) if self._oauth else nullcontext()
+        with whole_call:
+            for attempt in (1, 2):
+                headers, token = self._headers()
+                try:
+                    raw = send(
+                        session,
+                        method,
+                        self.base_url + path,
+                        headers=headers,
+                        params=params,
+                        data=body,
+                        timeouts=self._timeouts,
+                        cluster_label=self.cluster_label,
+                        clock=self._clock,
+                    )
+                except CapdeskError as error:
+                    log.warning(
+                        "%s %s failed: %s (%s)",
+                        method,
+                        path,
+                        error.kind,
+                        getattr(error, "reason", "-"),
+                    )
+                    raise
+                log.info(
+                    "%s %s -> %s in %.0f ms (request id %s)",
                     method,
-                    self.base_url + path,
-                    headers=headers,
-                    params=params,
-                    data=body,
-                    timeouts=self._timeouts,
+                    path,
+                    raw.status,
+                    raw.elapsed * 1000,
+                    request_id_of(raw.headers) or "-",
+                )
+                if raw.status == 401 and self._oauth is not None and attempt == 1:
+                    log.info("Token refused; fetching a new one and trying once more")
+                    self._oauth.invalidate(token)
+                    continue
+                doc = load_json(raw.body)
+                error = classify(
+                    raw.status,
+                    raw.headers,
+                    raw.body,
                     cluster_label=self.cluster_label,
-                    clock=self._clock,
+                    operation=operation,
+                    doc=doc,
                 )
-            except CapdeskError as error:
-                log.warning(
-                    "%s %s failed: %s (%s)", method, path, error.kind, getattr(error, "reason", "-")
-                )
-                raise
-            log.info(
-                "%s %s -> %s in %.0f ms (request id %s)",
-                method,
-                path,
-                raw.status,
-                raw.elapsed * 1000,
-                request_id_of(raw.headers) or "-",
-            )
-            if raw.status == 401 and self._oauth is not None and attempt == 1:
-                log.info("Token refused; fetching a new one and trying once more")
-                self._oauth.invalidate(token)
-                continue
-            doc = load_json(raw.body)
-            error = classify(
-                raw.status,
-                raw.headers,
-                raw.body,
-                cluster_label=self.cluster_label,
-                operation=operation,
-                doc=doc,
-            )
-            if error is not None:
-                raise error
-            return raw, doc
+                if error is not None:
+                    raise error
+                return raw, doc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _unreadable(self, raw: RawResponse, technical: str) -> UnreadableResponse:

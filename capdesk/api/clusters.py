@@ -84,7 +84,7 @@ def check_base_url(base_url: str) -> str:
         )
     text = base_url.strip()
     bad = InvalidInput(
-        "That cluster address isn't valid. It should look like https://eu.api.capillarytech.com."
+        "That cluster address isn't valid. Type it like https://eu.api.capillarytech.com."
     )
     if len(text) > 2000 or any(ch.isspace() or not ch.isprintable() for ch in text):
         raise bad
@@ -99,7 +99,7 @@ def check_base_url(base_url: str) -> str:
         raise bad
     if scheme == "http" and not _is_loopback(host):
         raise InvalidInput(
-            "The cluster address must start with https:// so the connection is secure."
+            "Type a cluster address that starts with https://, so the connection is secure."
         )
     if parts.username is not None or parts.password is not None:
         raise InvalidInput(

@@ -1,9 +1,12 @@
 """The error taxonomy: every failure becomes one sentence for the counter plus details.
 
-Counter staff read :attr:`CapdeskError.sentence` (what happened, what to do).
-Support reads :attr:`CapdeskError.details` (HTTP status, Capillary code, message,
-``X-Cap-Requestid``). Neither ever contains a secret: the server's message is
-kept, but credentials, tokens and OTP codes never enter an exception.
+Counter staff read :attr:`CapdeskError.sentence` (what happened, what to do), often
+not in their first language: so a sentence is plain words only, and never names a
+configuration key, a protocol, an exception or the cluster's label. Those belong to
+support, who read :attr:`CapdeskError.details` (HTTP status, Capillary code, message,
+``X-Cap-Requestid``, cluster, technical note, and the administrator's to-do in
+``help``). Neither ever contains a secret: the server's message is kept, but
+credentials, tokens and OTP codes never enter an exception.
 
 Responses are classified by the body's Capillary codes first and the HTTP status
 second (the docs do not pin which status goes with which body), see
@@ -12,7 +15,7 @@ second (the docs do not pin which status goes with which body), see
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 
@@ -26,6 +29,9 @@ class ErrorDetails:
     request_id: str | None = None
     cluster: str | None = None
     technical: str | None = None  # e.g. "ConnectTimeout" or "certificate verify failed"
+    # What an administrator must change, with the exact configuration names: too
+    # technical for the counter's sentence, but exactly what support reads out to them.
+    help: str | None = None
 
     def lines(self) -> list[str]:
         """Human-readable ``Label: value`` lines, only for the fields that are known."""
@@ -36,6 +42,7 @@ class ErrorDetails:
             ("Message", self.message),
             ("Request id", self.request_id),
             ("Technical", self.technical),
+            ("For the administrator", self.help),
         ]
         return [f"{label}: {value}" for label, value in pairs if value not in (None, "")]
 
@@ -49,10 +56,16 @@ class CapdeskError(Exception):
     kind: ClassVar[str] = "error"
     exit_code: ClassVar[int] = 5
     default_sentence: ClassVar[str] = "Something went wrong. Try again, or call support."
+    # The administrator's to-do that goes with this kind of error (ErrorDetails.help),
+    # kept out of the sentence so the counter only reads what they can act on.
+    default_help: ClassVar[str | None] = None
 
     def __init__(self, sentence: str | None = None, details: ErrorDetails | None = None) -> None:
         self.sentence = sentence or self.default_sentence
-        self.details = details or ErrorDetails()
+        details = details or ErrorDetails()
+        if self.default_help and not details.help:
+            details = replace(details, help=self.default_help)
+        self.details = details
         super().__init__(self.sentence)
 
     def for_support(self) -> str:
@@ -69,7 +82,7 @@ class InvalidInput(CapdeskError):
 
     kind = "invalid_input"
     exit_code = 2
-    default_sentence = "That input isn't valid."
+    default_sentence = "That input isn't valid. Check it and try again."
 
 
 class InvalidIdentifier(InvalidInput):
@@ -92,8 +105,8 @@ class WrongMethod(InvalidRequest):
 
     kind = "wrong_method"
     default_sentence = (
-        "The server does not accept this kind of request. An administrator should switch "
-        "the card-number method (GET/POST) in settings."
+        "Capillary does not accept card-number requests sent this way. Ask your "
+        "administrator to change the card-number method in capdesk's settings."
     )
 
 
@@ -147,12 +160,21 @@ class NotPermitted(CapdeskError):
 
 
 class CardGenerationNotEnabled(NotPermitted):
+    """The org or this till's source account may not generate card numbers (yet).
+
+    The sentence says who can fix it; the exact InTouch settings are the
+    administrator's business, so they travel in ``details.help``.
+    """
+
     kind = "card_generation_not_enabled"
     default_sentence = (
-        "Card number generation is not switched on for this till. An administrator must "
-        "enable CONF_CARD_NUMBER_GENERATION_ENABLED and CONF_CLIENT_V2_API_ENABLED, and add "
-        "this source account to SOURCE_ACCOUNTS_EXTERNALID_ENABLED (InTouch > Settings > "
-        "Miscellaneous > Registration Configuration)."
+        "Card numbers can't be generated for this till yet. Ask your Capillary "
+        "administrator to switch on card-number generation for it."
+    )
+    default_help = (
+        "In InTouch > Settings > Miscellaneous > Registration Configuration, enable "
+        "CONF_CARD_NUMBER_GENERATION_ENABLED and CONF_CLIENT_V2_API_ENABLED, and add this "
+        "till's source account to SOURCE_ACCOUNTS_EXTERNALID_ENABLED."
     )
 
 
@@ -160,6 +182,10 @@ class CardGenerationNotEnabled(NotPermitted):
 
 
 class RateLimited(CapdeskError):
+    """Too many requests: Capillary's daily OTP limit for one customer (the default
+    sentence), or a gateway shedding load, which classify() words as "wait N seconds".
+    ``retry_after`` is the server's wish in seconds, when it said one."""
+
     kind = "rate_limited"
     exit_code = 5
     default_sentence = "Too many OTPs for this customer today. Try again tomorrow or call support."
@@ -193,7 +219,7 @@ class NetworkError(CapdeskError):
 
     kind = "network"
     exit_code = 5
-    default_sentence = "Can't reach Capillary. Check the network."
+    default_sentence = "Can't reach Capillary. Check the network and try again."
 
     def __init__(
         self,

@@ -5,6 +5,36 @@ never sees (and never rate-limits or logs) obviously wrong input. Mobile numbers
 are normalised to Capillary's form: country code + national number, digits only,
 no ``+`` (``919876543210``), whatever way the customer said them.
 
+Normalisation happens once, where the value is typed (:func:`make_lookup`, called by
+the window's form and the CLI); the client sends the result as it is. It must not be
+normalised again: the result has no ``+``, so a second pass may read it as a
+national number of the default country (China as default: ``+1 506-234-5678`` gives
+``15062345678``, and that read again is the Chinese mobile ``8615062345678``).
+
+How a mobile number is read:
+
+* ``+CC…`` or ``00CC…`` (with any spaces, dashes, dots, brackets) is international
+  and is sent as its E.164 digits whatever the default country, fixed-line numbers
+  included (a customer may have registered one; it is never turned into another
+  number). ``00`` is taken as the international prefix everywhere because no
+  national number starts with it; other international prefixes (``011`` from the
+  US, ``0011`` from Australia…) work only where the phone library knows them as the
+  default country's own.
+* Digits without ``+``/``00`` are read in the default country. The one rule where
+  they could also be read as starting with a country code (both readings valid,
+  different numbers): **the national reading wins, unless only the other one is a
+  mobile number, or the code is the default country's own** (both readings are then
+  its numbers; the digits are taken to carry its code, as this module's own results
+  do). So with China as default ``15062345678`` is a Chinese mobile (type ``+1…`` for
+  Canada), ``919876543210`` with Germany as default is the Indian mobile, and
+  ``62218350123`` with Indonesia as default is ``+62 21 8350123``.
+
+Idempotence, stated honestly: re-reading the result *in E.164 form* (``"+" +
+result``) gives the result back under any default country; re-reading the bare
+digits gives it back under a default country with the same calling code (the digits
+then carry the default country's own code), but not in general — which is why
+nothing downstream re-normalises.
+
 Every function here raises only :class:`InvalidIdentifier` on bad input, however
 odd the input (empty, Unicode, 10,000 characters).
 
@@ -14,7 +44,6 @@ mobile number, not with this module: the window's first screen does not need it.
 
 from __future__ import annotations
 
-import functools
 import re
 import unicodedata
 from enum import StrEnum
@@ -190,18 +219,20 @@ def _is_mobile(number: PhoneNumber) -> bool:
         return False
 
 
-@functools.lru_cache(maxsize=256)  # the form and then the client check the same number
 def normalise_mobile(value: str, default_country: str = "IN") -> str:
     """Country code + national number, digits only: ``+91 98765 43210`` → ``919876543210``.
 
     Accepted: international (``+91 …``, ``0091 …``), national for the default country
     (``098765 43210``), and numbers that already carry a country code without ``+``
-    (``14155550123``) whatever the default country.
+    (``14155550123``). How ambiguous digits are read: see the module docstring.
+    Not cached: it runs once per look-up, where the value is typed.
     """
     text = value.strip()
+    # The same rule as the form's hint: national numbers are read in the default
+    # country, others need "+" and their country code (never "always type the code").
     bad = InvalidIdentifier(
-        "That mobile number isn't valid. Type it with the country code, "
-        "for example +91 98765 43210."
+        "That mobile number isn't valid. Check the digits with the customer; a number "
+        "from another country starts with + and its country code."
     )
     if not text:
         raise InvalidIdentifier("Type the customer's mobile number.")
@@ -218,27 +249,40 @@ def normalise_mobile(value: str, default_country: str = "IN") -> str:
 
     if text.startswith("+"):
         number = _parse("+" + digits, None)
+    elif digits.startswith("00"):
+        # 00 is the international prefix whatever the default country (the library
+        # alone would not know it in the US or Singapore). Only if that reading is not
+        # a number: the default country's own prefix, e.g. Australia's 0011.
+        number = _parse("+" + digits[2:], None)
+        if number is None and region:
+            number = _parse(text, region)
     else:
         national = _parse(text, region) if region else None
         international = _parse("+" + digits, None) if not digits.startswith("0") else None
-        number = _choose(national, international)
+        number = _choose(national, international, region)
     if number is None:
         raise bad
     phonenumbers = phone_library()
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
 
 
-def _choose(national: PhoneNumber | None, international: PhoneNumber | None) -> PhoneNumber | None:
-    """Pick between reading the digits as national or as already carrying a country code.
+def _choose(
+    national: PhoneNumber | None, international: PhoneNumber | None, region: str | None
+) -> PhoneNumber | None:
+    """Digits without ``+``: read in the default country, or as carrying a country code?
 
-    Only one valid reading: that one. Both valid (rare: e.g. a German default and
-    ``919876543210``): the digits "look international" when the national reading is
-    not a mobile number while the international one is; OTP identifiers are mobiles.
+    Only one valid reading: that one. Both valid and different, the documented rule
+    (module docstring): the national reading, unless the country code read is the
+    default country's own (the digits are an E.164 number of that country, e.g. what
+    this module returned: reading them so keeps them stable) or only the
+    international reading is a mobile number (OTP identifiers are mobiles).
     """
     if national is None or international is None:
         return national or international
     if national == international:
         return national
+    if region and international.country_code == country_calling_code(region):
+        return international
     if not _is_mobile(national) and _is_mobile(international):
         return international
     return national

@@ -62,8 +62,6 @@ MAX_CARD_NUMBER_LENGTH = 50
 
 _UNPARSED = object()  # "doc" not given: parse ``body`` (callers that parsed it pass it on)
 
-_FETCH_AGAIN = "Try again; if it keeps happening, call support."
-
 # Capillary codes → (error class, sentence or None for the class default).
 _CODES: dict[int, tuple[type[CapdeskError], str | None]] = {
     9001: (NoValidOtp, None),
@@ -86,14 +84,23 @@ _CODES: dict[int, tuple[type[CapdeskError], str | None]] = {
     8012: (InvalidRequest, "Capillary does not know that source. Choose another source."),
     8045: (InvalidRequest, "This source needs an account id. Type the account id and try again."),
     600: (InvalidRequest, "Capillary did not accept the OTP scope. Choose another scope."),
-    601: (InvalidRequest, "Capillary did not accept the identifier type for an OTP."),
+    601: (
+        InvalidRequest,
+        "Capillary can only send an OTP to a mobile number or an email. Choose one of those.",
+    ),
     602: (InvalidRequest, "Capillary did not accept that identifier for an OTP. Check it."),
-    603: (InvalidRequest, "Capillary did not accept the way the OTP should be sent."),
+    603: (InvalidRequest, "Capillary did not accept the way the OTP should be sent. Call support."),
     604: (InvalidRequest, "No OTP was given. Type the customer's OTP."),
     605: (NoValidOtp, "That OTP is wrong or has expired. Ask the customer for a new one."),
     606: (ServerBusy, "Capillary can't create an OTP right now. Wait a moment and try again."),
-    874: (ServerError, "Capillary could not create a code. " + _FETCH_AGAIN),
-    875: (ServerError, "Capillary could not create a code. " + _FETCH_AGAIN),
+    874: (
+        ServerError,
+        "Capillary could not create a code. Try again; if it keeps happening, call support.",
+    ),
+    875: (
+        ServerError,
+        "Capillary could not create a code. Try again; if it keeps happening, call support.",
+    ),
     876: (NoValidOtp, "That OTP did not match. Ask the customer to check it."),
 }
 
@@ -136,9 +143,9 @@ def classify(
     retry_after = retry_after_seconds(headers)
 
     for code, message in errors:
-        if code == 429:
+        if code == 429:  # Capillary's own code: its per-customer OTP limit
             here = replace(details, capillary_code=code, message=message)
-            return _rate_limited(here, retry_after, operation, daily=True)
+            return _rate_limited(here, retry_after, daily=operation in _ISSUES_OTPS)
         if code in _CODES:
             cls, sentence = _CODES[code]
             return cls(sentence, replace(details, capillary_code=code, message=message))
@@ -147,7 +154,7 @@ def classify(
         details = replace(details, capillary_code=code, message=message)
         if operation == OP_CARD_NUMBER and _mentions_card_setup(message):
             return CardGenerationNotEnabled(details=details)
-    return _by_status(status, doc, errors, details, retry_after, cluster_label, operation)
+    return _by_status(status, body, doc, errors, details, retry_after, operation)
 
 
 def _mentions_card_setup(message: str | None) -> bool:
@@ -158,27 +165,65 @@ def _mentions_card_setup(message: str | None) -> bool:
     )
 
 
-def _rate_limited(
-    details: ErrorDetails, retry_after: float | None, operation: str, *, daily: bool
-) -> RateLimited:
-    if not daily and retry_after is not None and retry_after <= 3600:
-        wait = max(1, math.ceil(retry_after))
-        unit = "second" if wait == 1 else "seconds"
-        sentence = f"Capillary is getting too many requests. Wait {wait} {unit} and try again."
-    elif operation in (OP_FETCH_OTP, OP_GENERATE_OTP):
-        sentence = None  # the class default: too many OTPs for this customer today
-    else:
-        sentence = "Capillary is getting too many requests. Wait a minute and try again."
+# Calls that count against Capillary's "10 OTPs per customer per day" limit.
+_ISSUES_OTPS = frozenset({OP_FETCH_OTP, OP_GENERATE_OTP})
+
+
+def _from_gateway(body: bytes | None, doc: Any, retry_after: float | None) -> bool:
+    """Whether a 429 without Capillary's code came from a gateway shedding load.
+
+    Capillary documents its daily OTP limit as code 429 and no ``Retry-After``; a load
+    balancer or API gateway says when to come back, or answers with its own page
+    (HTML, plain text) instead of a Capillary JSON body. Telling them apart matters
+    to staff: one means "wait a minute", the other "this customer is done for today".
+    """
+    if retry_after is not None:
+        return True
+    return doc is NOT_JSON and bool(body and body.strip())
+
+
+def _rate_limited(details: ErrorDetails, retry_after: float | None, *, daily: bool) -> RateLimited:
+    """The daily-OTP-limit sentence, or "too many requests right now, wait N"."""
+    # None: the class default, too many OTPs for this customer today.
+    sentence = None if daily else _too_many_requests(retry_after)
     return RateLimited(sentence, details, retry_after=retry_after)
+
+
+def _too_many_requests(retry_after: float | None) -> str:
+    """How long to wait, in words a counter reads at a glance.
+
+    Each case is a whole sentence (no pieces glued together) so that a translator
+    sees it entire; up to 90 seconds is said in seconds, longer in whole minutes.
+    """
+    if retry_after is None:
+        return "Capillary is getting too many requests right now. Wait a minute, then try again."
+    seconds = max(1, math.ceil(retry_after))
+    if seconds == 1:
+        return "Capillary is getting too many requests right now. Wait 1 second, then try again."
+    if seconds <= 90:
+        return (
+            f"Capillary is getting too many requests right now. Wait {seconds} seconds, "
+            "then try again."
+        )
+    minutes = math.ceil(seconds / 60)
+    if minutes <= 60:
+        return (
+            f"Capillary is getting too many requests right now. Wait {minutes} minutes, "
+            "then try again."
+        )
+    return (
+        "Capillary is getting too many requests right now. Try again in an hour or two; "
+        "if it keeps happening, call support."
+    )
 
 
 def _by_status(
     status: int,
+    body: bytes | None,
     doc: Any,
     errors: list[tuple[int | None, str | None]],
     details: ErrorDetails,
     retry_after: float | None,
-    cluster_label: str,
     operation: str,
 ) -> CapdeskError | None:
     if 200 <= status < 300:
@@ -186,10 +231,16 @@ def _by_status(
             note = details.technical or "Body was JSON but not an object"
             return UnreadableResponse(details=replace(details, technical=note))
         if errors:
-            return ServerError("Capillary could not do that. " + _FETCH_AGAIN, details)
+            return ServerError(
+                "Capillary could not do that. Try again; if it keeps happening, call support.",
+                details,
+            )
         return None
     if status == 429:
-        return _rate_limited(details, retry_after, operation, daily=False)
+        # Without Capillary's code: on an OTP call it is still the daily limit, unless
+        # the answer is plainly a gateway's (see _from_gateway).
+        daily = operation in _ISSUES_OTPS and not _from_gateway(body, doc, retry_after)
+        return _rate_limited(details, retry_after, daily=daily)
     if status in _BUSY_SENTENCES:
         return ServerBusy(_BUSY_SENTENCES[status], details)
     if operation == OP_TOKEN and status in (400, 401, 403):
@@ -202,11 +253,15 @@ def _by_status(
     if status == 403:
         return CardGenerationNotEnabled(details=details) if card else NotPermitted(details=details)
     if status == 405:
-        return WrongMethod(None if card else _CHECK_ADDRESS_METHOD, details)
+        if card:
+            return WrongMethod(details=replace(details, help=_SWITCH_CARD_METHOD))
+        return WrongMethod(_CHECK_ADDRESS_METHOD, details)
     if status == 407:
-        where = f" ({cluster_label})" if cluster_label else ""
-        sentence = f"This PC's network proxy would not let capdesk reach Capillary{where}."
-        return NetworkError(sentence + " Ask IT to allow it.", details, reason="other")
+        return NetworkError(
+            "This PC's network proxy would not let capdesk reach Capillary. Ask IT to allow it.",
+            details,
+            reason="other",
+        )
     if status in _OTHER_SENTENCES:
         return InvalidRequest(_OTHER_SENTENCES[status], details)
     if status >= 500:
@@ -220,6 +275,10 @@ def _by_status(
     )
 
 
+_SWITCH_CARD_METHOD = (
+    "This cluster refused the card-number method in use. Switch Settings > card-number "
+    "method to the other one (GET or POST)."
+)
 _CHECK_ADDRESS_METHOD = (
     "The server does not accept this kind of request. Check the cluster address in "
     "settings, or call support."

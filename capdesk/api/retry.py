@@ -5,16 +5,23 @@ says ``Retry-After``: without it, 429 is Capillary's daily OTP limit). A
 ``Retry-After`` longer than :data:`MAX_RETRY_AFTER` is not waited out but handed
 back, so staff see "wait N seconds" instead of a frozen app. Timeouts are never
 retried: staff have already waited long enough.
+
+Retries share the call's whole-request deadline (:mod:`capdesk.api.deadline`): no
+retry once it has run out, no pause longer than what is left, and a retry whose pause
+would use up the rest is not made (an answer is handed back as it is, a failure
+raised), so retrying can never stretch a call past ``Timeouts.deadline``.
 """
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Any
 
 import urllib3.exceptions as u3
 from urllib3.util.retry import Retry
 
+from capdesk.api.deadline import current_deadline
 from capdesk.api.wire import parse_http_date
 
 MAX_RETRY_AFTER = 10.0
@@ -52,13 +59,37 @@ class CappedRetry(Retry):
         _pool: Any = None,
         _stacktrace: Any = None,
     ) -> CappedRetry:
-        if error is not None and _is_timeout(error):
+        deadline = current_deadline()
+        if error is not None and (_is_timeout(error) or (deadline and deadline.ran_out())):
             raise error.with_traceback(_stacktrace)
         if response is not None:
             wanted = _retry_after(response.headers.get("Retry-After"))
             if wanted is not None and wanted > self.max_retry_after:
                 raise u3.MaxRetryError(_pool, url, u3.ResponseError("Retry-After too long"))
-        return super().increment(method, url, response, error, _pool, _stacktrace)
+        new = super().increment(method, url, response, error, _pool, _stacktrace)
+        if deadline is not None and new.pause_before_retry(response) >= deadline.left():
+            # The retry could not finish in time: hand back what there is instead.
+            if error is not None:
+                raise error.with_traceback(_stacktrace)
+            raise u3.MaxRetryError(_pool, url, u3.ResponseError("No time left to retry"))
+        return new
+
+    def pause_before_retry(self, response: Any = None) -> float:
+        """Seconds ``sleep`` would wait: the server's Retry-After, else the backoff."""
+        if self.respect_retry_after_header and response is not None:
+            wanted = self.get_retry_after(response)
+            if wanted:
+                return wanted
+        return max(0.0, self.get_backoff_time())
+
+    def sleep(self, response: Any = None) -> None:
+        """As urllib3's, but never past the whole-request deadline."""
+        pause = self.pause_before_retry(response)
+        deadline = current_deadline()
+        if deadline is not None:
+            pause = min(pause, max(0.0, deadline.left()))
+        if pause > 0:
+            time.sleep(pause)
 
 
 def _retry_after(value: str | None) -> float | None:

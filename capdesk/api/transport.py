@@ -12,10 +12,16 @@
   not waited out but surfaced, so staff see "wait N seconds" instead of a frozen app.
   Timeouts are not retried: staff have already waited long enough.
 * Bodies are streamed and refused past :data:`MAX_BODY` without reading them all.
-* Slow drip: the read timeout bounds each wait for data, and also the *whole* body:
-  once the headers are in, the rest must arrive within ``Timeouts.read`` seconds, or
-  the call fails as a timeout (not retried). A server trickling a byte at a time can
-  therefore never hold the counter longer than connect + 2 x read timeout.
+* Whole-request deadline: ``Timeouts.deadline`` (15 s by default) covers connect, TLS,
+  status line, headers, body and any GET retries with their pauses. The connections
+  keep to it through :mod:`capdesk.api.deadline` (a watchdog thread shuts the socket
+  down when it runs out), so a server dripping headers or body a byte at a time, one
+  that never answers, never reads, or never finishes the TLS handshake, cannot hold
+  the counter longer; staff then read "Capillary did not answer within 15 seconds…".
+  Name resolution is the one part it cannot interrupt (see that module).
+* Slow drip: the read timeout bounds each wait for data, and also the body: once the
+  headers are in, the rest must arrive within ``Timeouts.read`` seconds too (or by the
+  deadline, whichever is first), or the call fails as a timeout (not retried).
 * Every requests/urllib3 failure becomes a :class:`NetworkError` with a ``reason``.
 """
 
@@ -40,8 +46,11 @@ from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
 from requests.sessions import merge_setting
 from requests.utils import get_environ_proxies
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
+from capdesk.api.deadline import Deadline, SocketWatch, current_deadline
 from capdesk.api.errors import ErrorDetails, NetworkError, UnreadableResponse
 from capdesk.api.retry import MAX_RETRY_AFTER, RETRY_STATUSES, CappedRetry
 from capdesk.clock import SYSTEM_CLOCK, Clock
@@ -56,10 +65,16 @@ _CHUNK = 64 * 1024
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Seconds to wait for a connection and then for each read of the answer."""
+    """Seconds to wait for a connection, for each read of the answer, and for it all.
+
+    ``connect`` and ``read`` bound one wait each; ``deadline`` bounds the whole exchange
+    (connect, TLS, status line, headers, body, and any GET retries with their pauses),
+    because a server dripping a byte at a time never lets a single wait run out.
+    """
 
     connect: float = 5.0
     read: float = 20.0
+    deadline: float = 15.0
 
     def as_tuple(self) -> tuple[float, float]:
         return (self.connect, self.read)
@@ -68,8 +83,84 @@ class Timeouts:
 DEFAULT_TIMEOUTS = Timeouts()
 
 
+# --- the whole-request deadline inside urllib3 ------------------------------------------
+
+
+class _DeadlineConnection(HTTPConnection):
+    """An urllib3 connection that keeps to the current :class:`Deadline` (if any).
+
+    Its connect timeout and every per-wait socket timeout are cut to the time left, and
+    its socket is handed to the deadline's watchdog at connect and again at each request
+    on a reused keep-alive connection, so that a server dripping bytes is cut off too.
+    Outside :func:`send` (no current deadline) it behaves exactly as urllib3's own.
+    """
+
+    _watch: SocketWatch | None = None
+
+    def _cut_timeout(self, deadline: Deadline) -> None:
+        left = max(deadline.left(), 0.001)
+        timeout = self.timeout
+        if not isinstance(timeout, int | float) or timeout > left:
+            self.timeout = left
+
+    def _new_conn(self) -> socket.socket:
+        deadline = current_deadline()
+        if deadline is not None:
+            if deadline.ran_out():
+                raise u3.ConnectTimeoutError(
+                    self, f"Whole-request deadline ({deadline.seconds:g} s) ran out"
+                )
+            self._cut_timeout(deadline)
+        sock = super()._new_conn()
+        if self._watch is not None:  # a reconnect without close(): drop the old watch
+            self._watch.release()
+        self._watch = SocketWatch.of(sock)
+        if deadline is not None:
+            deadline.watch(self._watch)
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        deadline = current_deadline()
+        if deadline is not None and self.sock is not None:  # a reused connection
+            if deadline.ran_out():
+                raise TimeoutError(f"Whole-request deadline ({deadline.seconds:g} s) ran out")
+            self._cut_timeout(deadline)
+            deadline.watch(self._watch)
+        super().request(*args, **kwargs)
+
+    def getresponse(self) -> Any:  # type: ignore[override]
+        deadline = current_deadline()
+        if deadline is not None:
+            self._cut_timeout(deadline)
+        return super().getresponse()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            watch, self._watch = self._watch, None
+            if watch is not None:
+                watch.release()
+
+
+class _DeadlineHTTPSConnection(_DeadlineConnection, HTTPSConnection):
+    """The same for TLS: the watch is taken on the TCP socket before the handshake."""
+
+
+class _DeadlineHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _DeadlineConnection
+
+
+class _DeadlineHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _DeadlineHTTPSConnection
+
+
+_POOL_CLASSES = {"http": _DeadlineHTTPConnectionPool, "https": _DeadlineHTTPSConnectionPool}
+
+
 class TrustStoreAdapter(HTTPAdapter):
-    """An HTTPAdapter whose pools verify TLS with the OS trust store (truststore)."""
+    """An HTTPAdapter whose pools verify TLS with the OS trust store (truststore) and
+    whose connections keep to the whole-request deadline (also through HTTP(S) proxies)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         self._ssl_context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
@@ -78,10 +169,14 @@ class TrustStoreAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["ssl_context"] = self._ssl_context
         super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOL_CLASSES
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         proxy_kwargs["ssl_context"] = self._ssl_context
-        return super().proxy_manager_for(proxy, **proxy_kwargs)
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):  # SOCKS brings its own connections
+            manager.pool_classes_by_scheme = _POOL_CLASSES
+        return manager
 
     def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
         """Always verify. No certifi bundle: the OS store decides (plus a CA file IT set)."""
@@ -220,29 +315,31 @@ def send(
     clock: Clock = SYSTEM_CLOCK,
     max_body: int = MAX_BODY,
 ) -> RawResponse:
-    """One HTTP exchange; raises only NetworkError or UnreadableResponse."""
+    """One HTTP exchange within ``timeouts.deadline`` seconds, retries included; raises
+    only NetworkError or UnreadableResponse."""
     started = clock.monotonic()
-    try:
-        response = session.request(
-            method,
-            url,
-            headers=dict(headers),
-            params=params,
-            data=data,
-            timeout=timeouts.as_tuple(),
-            stream=True,
-            allow_redirects=False,  # never carry credentials to another address
-        )
-    except Exception as exc:
-        raise network_error(exc, cluster_label) from None
-    try:
-        body = _read_capped(response, max_body, cluster_label, timeouts.read)
-    except UnreadableResponse:
-        raise
-    except Exception as exc:
-        raise network_error(exc, cluster_label) from None
-    finally:
-        response.close()
+    with Deadline(timeouts.deadline) as deadline:
+        try:
+            response = session.request(
+                method,
+                url,
+                headers=dict(headers),
+                params=params,
+                data=data,
+                timeout=timeouts.as_tuple(),
+                stream=True,
+                allow_redirects=False,  # never carry credentials to another address
+            )
+        except Exception as exc:
+            raise _failure(exc, deadline, cluster_label) from None
+        try:
+            body = _read_capped(response, max_body, cluster_label, timeouts.read, deadline)
+        except UnreadableResponse:
+            raise
+        except Exception as exc:
+            raise _failure(exc, deadline, cluster_label) from None
+        finally:
+            response.close()
     received = clock.monotonic()
     return RawResponse(
         status=response.status_code,
@@ -254,10 +351,24 @@ def send(
     )
 
 
+def _failure(exc: BaseException, deadline: Deadline, cluster_label: str) -> NetworkError:
+    """The error for a failed exchange: the deadline's sentence once it has run out
+    (whatever the watchdog's shutdown looked like to urllib3: a reset, an end of file,
+    a TLS error), else the failure's own."""
+    if deadline.ran_out():
+        return deadline_error(deadline.seconds, cluster_label, exc)
+    return network_error(exc, cluster_label)
+
+
 def _read_capped(
-    response: requests.Response, max_body: int, cluster_label: str, budget: float
+    response: requests.Response,
+    max_body: int,
+    cluster_label: str,
+    budget: float,
+    deadline: Deadline | None = None,
 ) -> bytes:
-    """The body, refused past ``max_body`` and failed as a timeout past ``budget`` seconds.
+    """The body, refused past ``max_body`` and failed as a timeout past ``budget`` seconds
+    from now or at the whole-request ``deadline``, whichever comes first.
 
     Reads with ``read1`` (at most one receive per call) and shrinks the socket's timeout
     to the time left, so neither a flood nor a drip can outlast the limits. Real time
@@ -282,11 +393,13 @@ def _read_capped(
     # asking for the end of it again would be one more trip through urllib3 for nothing.
     complete_at = None if response.headers.get("Content-Encoding") else announced
     raw = response.raw
-    deadline = time.monotonic() + budget
+    ends_at = time.monotonic() + budget
+    if deadline is not None:
+        ends_at = min(ends_at, deadline.expires_at)
     chunks: list[bytes] = []
     total = 0
     while True:
-        left = deadline - time.monotonic()
+        left = ends_at - time.monotonic()
         if left <= 0:
             raise TimeoutError(f"The answer did not arrive completely within {budget:g} s")
         _wait_at_most(raw, left)
@@ -367,27 +480,58 @@ def network_reason(exc: BaseException) -> str:
     return "other"
 
 
+def _seconds_text(seconds: float) -> str:
+    """``15.0`` -> "15 seconds", ``2.5`` -> "2.5 seconds", ``1`` -> "1 second"."""
+    amount = f"{seconds:.1f}".rstrip("0").rstrip(".")
+    return f"{amount} second" if amount == "1" else f"{amount} seconds"
+
+
+def deadline_error(
+    seconds: float, cluster_label: str = "", exc: BaseException | None = None
+) -> NetworkError:
+    """The whole-request deadline ran out: a sentence that says what to do.
+
+    No cluster label and no protocol words in the sentence (staff read it at the
+    counter); how it ended (which wait, which error) goes in the technical note.
+    """
+    sentence = (
+        f"Capillary did not answer within {_seconds_text(seconds)}. "
+        "Check the network connection, then try again."
+    )
+    technical = f"Whole-request deadline of {seconds:g} s ran out"
+    if exc is not None:
+        technical += f"; {type(exc).__name__}: {exc}"
+    log.debug("Network failure (deadline): %s", technical)
+    return NetworkError(
+        sentence,
+        ErrorDetails(cluster=cluster_label or None, technical=technical[:300]),
+        reason="timeout",
+    )
+
+
 def network_error(exc: BaseException, cluster_label: str = "") -> NetworkError:
-    """A staff sentence (naming the cluster) and a technical note for one failure."""
-    where = f" ({cluster_label})" if cluster_label else ""
+    """A staff sentence and a technical note for one failure.
+
+    The sentence never carries the cluster's label (a "(Training (simulated))" inside
+    a sentence reads badly, and translates worse): the cluster goes into the details,
+    next to the exception text that support needs and staff don't.
+    """
     reason = network_reason(exc)
     is_proxy = any(
         isinstance(e, requests.exceptions.ProxyError | u3.ProxyError) for e in _chain(exc)
     )
     sentences = {
         "tls": (
-            f"The connection to Capillary{where} could not be verified as secure. If this "
-            "PC uses a company proxy, ask IT to check it, then try again."
+            "The connection to Capillary could not be checked as safe. If this PC uses a "
+            "company proxy, ask IT to check it, then try again."
         ),
-        "timeout": (f"Capillary{where} did not answer in time. Check the network and try again."),
-        "reset": (
-            f"The connection to Capillary{where} was cut off. Check the network and try again."
-        ),
+        "timeout": "Capillary did not answer in time. Check the network and try again.",
+        "reset": "The connection to Capillary was cut off. Check the network and try again.",
     }
-    sentence = sentences.get(reason, f"Can't reach Capillary{where}. Check the network.")
+    sentence = sentences.get(reason, "Can't reach Capillary. Check the network and try again.")
     if is_proxy and reason != "tls":
         sentence = (
-            f"Can't reach Capillary{where} through this PC's network proxy. Check the network, "
+            "Can't reach Capillary through this PC's network proxy. Check the network, "
             "or ask IT to check the proxy."
         )
     technical = f"{type(exc).__name__}: {exc}"[:300]

@@ -81,16 +81,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _unexpected(error: Exception, log_file: object) -> int:
+    """One plain message for a failure capdesk did not foresee; the traceback is logged.
+
+    Each case is written out whole (not pieced together) so it can be translated.
+    """
     if log_file is not None:
         log.exception("Unexpected failure")
-        where = f" The details are in the log file {log_file}."
-    else:  # logging never started (e.g. the user folder cannot be created)
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else ""
-        filename = f" ({error.filename})" if isinstance(error, OSError) and error.filename else ""
-        where = f" capdesk could not use its folders: {reason}{filename}." if reason else ""
-    print(
-        f"Something went wrong inside capdesk.{where} Try again; if it keeps happening, "
-        "call support.",
-        file=sys.stderr,
-    )
+        message = (
+            f"Something went wrong inside capdesk. The details are in the log file {log_file}. "
+            "Try again; if it keeps happening, call support."
+        )
+    elif isinstance(error, OSError) and error.strerror:
+        # Logging never started (e.g. the user folder cannot be created): say why here.
+        what = f"{error.strerror}: {error.filename}" if error.filename else error.strerror
+        message = (
+            f"Something went wrong inside capdesk. It could not use its folders ({what}). "
+            "Try again; if it keeps happening, call support."
+        )
+    else:
+        message = (
+            "Something went wrong inside capdesk. Try again; if it keeps happening, call support."
+        )
+    print(message, file=sys.stderr)
     return CapdeskError.exit_code

@@ -33,7 +33,10 @@ def _typed_credentials(args: argparse.Namespace) -> Credentials:
             raise InvalidInput("Type the till id after --username.")
         password = _ask(f"Password for till {till}: ")
         if not password:
-            raise InvalidInput("No password was typed, so nothing was saved.")
+            raise InvalidInput(
+                "No password was typed, so nothing was saved. Run the command again and type "
+                "the password."
+            )
         register_secret(password)
         credentials: Credentials = BasicCredentials.from_password(till, password)
     else:
@@ -42,7 +45,10 @@ def _typed_credentials(args: argparse.Namespace) -> Credentials:
             raise InvalidInput("Type the OAuth key after --oauth-key.")
         secret = _ask("OAuth secret: ")
         if not secret:
-            raise InvalidInput("No secret was typed, so nothing was saved.")
+            raise InvalidInput(
+                "No secret was typed, so nothing was saved. Run the command again and type "
+                "the secret."
+            )
         credentials = OAuthCredentials(key=key, secret=secret)
     for value in credentials.secrets():
         register_secret(value)

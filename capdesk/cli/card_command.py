@@ -155,8 +155,13 @@ def generate_batch(
                 progress.clear()
                 if output != "json":
                     print(result.number, file=out, flush=True)
-                saved = "may not be" if isinstance(problem, KeyboardInterrupt) else "is not"
-                print(f"Card number {result.number} {saved} in the card history.", file=err)
+                # Whole sentences, one per case, so a translator sees each entire.
+                number = result.number
+                if isinstance(problem, KeyboardInterrupt):
+                    note = f"Card number {number} may not be in the card history. Write it down."
+                else:
+                    note = f"Card number {number} is not in the card history. Write it down."
+                print(note, file=err)
                 raise
             batch.numbers.append(result.number)
             batch.add_warnings(result.warnings)

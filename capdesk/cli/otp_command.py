@@ -20,26 +20,27 @@ log = logging.getLogger(__name__)
 
 
 def run_otp(args: argparse.Namespace, runtime: Runtime, clock: Clock = SYSTEM_CLOCK) -> int:
-    from capdesk.api.identifiers import normalise_identifier
+    from capdesk.api.identifiers import make_lookup
 
-    value = normalise_identifier(
-        args.identifier_name, args.identifier_value, runtime.settings.default_country
+    # The one place the command line's identifier is normalised (in the default
+    # country of the settings); the client sends lookup.value as it is.
+    lookup = make_lookup(
+        args.identifier_name,
+        args.identifier_value,
+        default_country=runtime.settings.default_country,
+        source=args.source,
+        account_id=args.account_id or None,
+        scope=args.scope,
+        threshold=args.threshold,
     )
     cluster = choose_cluster(args.cluster, args.base_url, runtime.paths)
     if cluster.training:
         print(TRAINING_BANNER, file=sys.stderr)
     with connect(runtime, cluster) as connection:
-        result = connection.client.fetch_otp(
-            args.identifier_name,
-            value,
-            source=args.source,
-            account_id=args.account_id or None,
-            scope=args.scope,
-            threshold=args.threshold,
-        )
+        result = connection.client.fetch_otp(lookup)
     log.info(
         "OTP fetched for a %s identifier on %s (request id %s)",
-        args.identifier_name,
+        lookup.name.value,
         cluster.key,
         result.request_id,
     )

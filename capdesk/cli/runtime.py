@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
-from capdesk.api.errors import InvalidInput, KeyringUnavailable, NotSignedIn
+from capdesk.api.errors import ErrorDetails, InvalidInput, KeyringUnavailable, NotSignedIn
 from capdesk.paths import AppPaths, default_paths
 
 if TYPE_CHECKING:
@@ -105,13 +105,15 @@ def stored_credentials(cluster: Cluster) -> Credentials:
         credentials = CredentialStore().load(cluster.key)
     except KeyringUnavailable as error:
         raise KeyringUnavailable(
-            f"{error.sentence} Scripts can set CAPDESK_USERNAME and CAPDESK_PASSWORD instead.",
+            f"{error.sentence} For scripts, set CAPDESK_USERNAME and CAPDESK_PASSWORD instead.",
             error.details,
         ) from None
     if credentials is None:
+        # The cluster goes in the details: its label inside the sentence reads badly.
         raise NotSignedIn(
-            f"No till is signed in for {cluster.label}. Sign in with: {login_hint(cluster)} "
-            "(or set CAPDESK_USERNAME and CAPDESK_PASSWORD)."
+            f"No till is signed in for this cluster. Sign in with “{login_hint(cluster)}”, "
+            "or set CAPDESK_USERNAME and CAPDESK_PASSWORD.",
+            ErrorDetails(cluster=cluster.label),
         )
     for value in credentials.secrets():
         register_secret(value)
@@ -171,10 +173,13 @@ def make_client(
         base_url,
         credentials,
         cluster_label=cluster.label,
-        timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout),
+        timeouts=Timeouts(
+            connect=settings.connect_timeout,
+            read=settings.read_timeout,
+            deadline=settings.request_deadline,
+        ),
         card_method=settings.card_method,
         external_id_param=settings.external_id_param,
-        default_country=settings.default_country,
     )
 
 

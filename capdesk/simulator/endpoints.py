@@ -114,6 +114,9 @@ def parse_threshold(text: str | None) -> float:
 
 def fetch_otp(state: SimulatorState, caller: Caller | None, query: Query, body: Body) -> Reply:
     """``GET /v2/otp``: the most recent valid OTP of the customer for the scope."""
+    received = query.get("identifierValue")
+    if received is not None:  # before any check: what was sent, found or not
+        state.record_identifier_value(received)
     customer = resolve_customer(
         query.get("identifierName"),
         query.get("identifierValue"),

@@ -38,10 +38,10 @@ from urllib.parse import parse_qs, urlsplit
 from capdesk.simulator import access, control, scenarios
 from capdesk.simulator.endpoints import ROUTES
 from capdesk.simulator.replies import (
-    RATE_LIMITED,
     Reply,
     SimulatorError,
     auth_error,
+    gateway_rate_limit_reply,
     outage_reply,
     truncate,
     v2_error,
@@ -172,7 +172,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         if scenario == scenarios.OUTAGE:
             return outage_reply()
         if scenario == scenarios.RATE_LIMIT:
-            return v2_error(429, RATE_LIMITED, "Too many requests: rate limit exceeded")
+            return gateway_rate_limit_reply()
         if scenario == scenarios.NO_RESPONSE:
             self._hang()
             return None

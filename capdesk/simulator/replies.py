@@ -4,6 +4,11 @@ v2 errors: ``{"errors": [{"status": false, "code": N, "message": "…"}], "warni
 HTTP statuses follow Capillary's list: 400 for invalid input (8011/8012/8013/8015/
 8045/8065/9001 and the 600-series), 401 authentication, 403 prerequisites not
 enabled, 404, 405, 415, 429 rate limit, 503 outage.
+
+Two different 429s: Capillary's own daily OTP limit (a v2 body with code 429, no
+``Retry-After``), and a gateway in front of it shedding load (its own HTML page and a
+``Retry-After``), which is what the ``rate_limit`` training scenario plays. Staff get
+a different sentence for each, so the simulator must not blur them.
 """
 
 from __future__ import annotations
@@ -39,6 +44,15 @@ CARD_PREREQUISITE_MESSAGE = (
     "Card number generation is not enabled for this source account. Enable "
     "CONF_CARD_NUMBER_GENERATION_ENABLED and CONF_CLIENT_V2_API_ENABLED, and add the "
     "account to SOURCE_ACCOUNTS_EXTERNALID_ENABLED."
+)
+
+# Longer than the client's MAX_RETRY_AFTER (10 s), so a GET is not retried: the
+# trainee sees "wait 30 seconds" at once instead of a frozen window first.
+GATEWAY_RETRY_AFTER = 30
+GATEWAY_429_PAGE = (
+    "<html><head><title>429 Too Many Requests</title></head>\n"
+    "<body><h1>429 Too Many Requests</h1>\n"
+    "<p>The gateway is receiving too many requests. Retry later.</p></body></html>\n"
 )
 
 OUTAGE_PAGE = (
@@ -103,6 +117,17 @@ def auth_error(message: str) -> Reply:
 
 def outage_reply() -> Reply:
     return Reply(503, OUTAGE_PAGE.encode("utf-8"), content_type=HTML)
+
+
+def gateway_rate_limit_reply() -> Reply:
+    """The rate_limit fault: a gateway's 429 page with ``Retry-After``, not Capillary's
+    daily OTP limit (which is a v2 body with code 429)."""
+    return Reply(
+        429,
+        GATEWAY_429_PAGE.encode("utf-8"),
+        content_type=HTML,
+        headers=[("Retry-After", str(GATEWAY_RETRY_AFTER))],
+    )
 
 
 def truncate(reply: Reply) -> Reply:

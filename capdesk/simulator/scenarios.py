@@ -2,7 +2,9 @@
 
 Gateway-level faults (slow_network, outage, no_response, connection_reset,
 rate_limit) hit every API path before authentication, as a load balancer or an
-overloaded gateway would. App-level ones act after authentication:
+overloaded gateway would: rate_limit is the gateway's 429 page with ``Retry-After``,
+not Capillary's daily OTP limit per customer (that one the demo customers reach by
+asking for more than 10 OTPs a day). App-level ones act after authentication:
 card_generation_disabled refuses ``/v2/cardNumber`` for every till, and
 malformed_body processes the request normally and then sends a truncated JSON body
 with HTTP 200 (so a card number *is* consumed, as when a real response is cut off).
@@ -37,7 +39,7 @@ DESCRIPTIONS = {
     OUTAGE: "The server is down (503 page from the load balancer).",
     NO_RESPONSE: "Requests are received but never answered.",
     CONNECTION_RESET: "The connection is cut as soon as a request arrives.",
-    RATE_LIMIT: "Every call is refused as too many requests (429).",
+    RATE_LIMIT: "The gateway refuses every call as too many requests (429, retry in 30 s).",
     CARD_GENERATION_DISABLED: "Card number generation is not enabled for any till.",
     MALFORMED_BODY: "Answers arrive cut off (unreadable JSON).",
 }

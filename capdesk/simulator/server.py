@@ -176,6 +176,13 @@ class TrainingSimulator:
         return self._state.request_count(path)
 
     @property
+    def received_identifier_values(self) -> list[str]:
+        """The ``identifierValue`` of each ``GET /v2/otp`` that reached the endpoint
+        (authenticated, not faulted), exactly as received, oldest first; the latest
+        1,000 are kept. What the client sent, checked where it arrived (a copy)."""
+        return self._state.received_identifier_values
+
+    @property
     def issued_card_numbers(self) -> list[str]:
         """Every card number issued in this run, in issue order (a copy)."""
         return self._state.issued_card_numbers
@@ -186,7 +193,8 @@ class TrainingSimulator:
         return self._state.connections_accepted
 
     def reset(self) -> None:
-        """Forget OTPs, tokens and request counts; scenario back to normal."""
+        """Forget OTPs, tokens, request counts and received identifiers; scenario back
+        to normal."""
         self._state.reset()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import secrets
 import string
 import threading
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -23,6 +23,10 @@ from capdesk.simulator.replies import RATE_LIMITED, SimulatorError
 
 OTP_ALPHABET = string.digits + string.ascii_uppercase
 OTP_LENGTH = 7
+
+# How many received identifierValues are remembered (tests read the latest few; a
+# simulator left running all day must not grow).
+RECEIVED_IDENTIFIERS_KEPT = 1000
 
 # Scopes (fetch) and actions (generate/validate) share one namespace. The seed's
 # COUPONS and the docs' COUPON are the same scope.
@@ -203,6 +207,7 @@ class SimulatorState:
         self._cards = CardNumberGenerator(config.card_format)
         self._issued: list[str] = []
         self._counts: Counter[str] = Counter()
+        self._identifier_values: deque[str] = deque(maxlen=RECEIVED_IDENTIFIERS_KEPT)
         self.connections_accepted = 0
 
     @property
@@ -234,16 +239,29 @@ class SimulatorState:
         with self._lock:
             self.connections_accepted += 1
 
+    def record_identifier_value(self, value: str) -> None:
+        """Remember an ``identifierValue`` exactly as ``GET /v2/otp`` received it, so
+        tests can check on the server side what the client really sent."""
+        with self._lock:
+            self._identifier_values.append(value)
+
+    @property
+    def received_identifier_values(self) -> list[str]:
+        """The latest ``identifierValue``s received, oldest first (a copy)."""
+        with self._lock:
+            return list(self._identifier_values)
+
     def request_count(self, path: str | None = None) -> int:
         """Requests seen on ``path`` (without query string), or on all paths."""
         with self._lock:
             return self._counts[path] if path is not None else sum(self._counts.values())
 
     def reset(self) -> None:
-        """Forget OTPs, tokens and counts; scenario back to normal. Issued card numbers
-        are kept so numbers stay unique for the whole run."""
+        """Forget OTPs, tokens, counts and received identifiers; scenario back to
+        normal. Issued card numbers are kept so numbers stay unique for the whole run."""
         self.otps.clear()
         self.tokens.clear()
         with self._lock:
             self._counts.clear()
+            self._identifier_values.clear()
             self._scenario = scenarios.NORMAL

@@ -44,7 +44,7 @@ HASH_BYTES = 32
 MIN_DIGITS = 4
 MAX_DIGITS = 12
 
-PIN_SENTENCE = f"The PIN must be {MIN_DIGITS} to {MAX_DIGITS} digits, with nothing else."
+PIN_SENTENCE = f"Type a PIN of {MIN_DIGITS} to {MAX_DIGITS} digits, with nothing else."
 
 
 def _is_valid_pin(pin: object) -> bool:

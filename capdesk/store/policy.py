@@ -188,6 +188,9 @@ parse_clipboard_timeout = _int_range(5, 600, zero_ok=True)  # 0: never clear
 parse_idle_timeout = _int_range(15, 86_400, zero_ok=True)
 parse_connect_timeout = _float_range(0.5, 60.0)
 parse_read_timeout = _float_range(1.0, 300.0)
+# The whole exchange (connect, TLS, headers, body, retries): long enough for a slow
+# mobile link, short enough that staff are never left staring at a frozen counter.
+parse_request_deadline = _float_range(3.0, 120.0)
 
 # Policy key -> parser. ``locked`` is handled separately.
 KEYS: dict[str, Callable[[str], Any]] = {
@@ -199,6 +202,7 @@ KEYS: dict[str, Callable[[str], Any]] = {
     "card_method": parse_card_method,
     "connect_timeout": parse_connect_timeout,
     "read_timeout": parse_read_timeout,
+    "request_deadline": parse_request_deadline,
     "admin_pin_hash": parse_pin_hash,
     "idle_timeout": parse_idle_timeout,
     "external_id_param": parse_external_id_param,

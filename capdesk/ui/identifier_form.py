@@ -14,8 +14,6 @@ window appears without waiting for it.
 
 from __future__ import annotations
 
-import contextlib
-
 import shiboken6
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QKeySequence, QPaintEvent, QShortcut
@@ -37,7 +35,6 @@ from capdesk.api.identifiers import (
     IdentifierName,
     MobileFormatter,
     make_lookup,
-    normalise_identifier,
     phone_library,
     phone_library_loaded,
 )
@@ -355,14 +352,14 @@ class IdentifierForm(QWidget):
         """Check the value; with ``show``, put the reason under the field when invalid."""
         text = self._value.text()
         try:
-            normalise_identifier(self.identifier_name, text, self._country)
+            lookup = make_lookup(self.identifier_name, text, default_country=self._country)
         except InvalidIdentifier as error:
             if show and text.strip():
                 self._show_error(error.sentence)
             elif not self._showing_error:
                 self._show_hint()
             return False
-        self._show_hint()
+        self._show_hint(lookup)
         return True
 
     def current_query(self) -> OtpQuery | None:
@@ -388,7 +385,7 @@ class IdentifierForm(QWidget):
             announce(self, sentence, assertive=True)
             self._account.setFocus(Qt.FocusReason.OtherFocusReason)
             return None
-        self._show_hint()
+        self._show_hint(query)
         return query
 
     def request_fetch(self) -> bool:
@@ -510,15 +507,10 @@ class IdentifierForm(QWidget):
         was_loaded = phone_library_loaded()
         phone_library()
         if not was_loaded and not self._showing_error:
-            self._show_hint()
+            self.validate(show=False)
 
-    def _show_hint(self) -> None:
-        """The preview of what will be looked up when the value is valid, else the hint."""
-        sentence = hint(self.identifier_name, self._country)
-        if self._value.text().strip() and (
-            self.identifier_name is not IdentifierName.MOBILE or phone_library_loaded()
-        ):
-            with contextlib.suppress(InvalidIdentifier):
-                kind, text = self.identifier_name, self._value.text()
-                sentence = preview(make_lookup(kind, text, default_country=self._country))
+    def _show_hint(self, lookup: OtpLookup | None = None) -> None:
+        """What ``lookup`` will look up ("Looks up +1 506 234 5678 · Canada"), or without
+        one the hint for the identifier type."""
+        sentence = preview(lookup) if lookup else hint(self.identifier_name, self._country)
         show_sentence(self._value, self._hint, sentence, error=False)

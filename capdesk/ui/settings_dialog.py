@@ -76,6 +76,7 @@ class SettingsDialog(QDialog):
         self.card_method = self._choices(("GET", "GET"), ("POST", "POST"))
         self.connect_timeout = self._seconds(0.5, 60.0, 0.5)
         self.read_timeout = self._seconds(1.0, 300.0, 1.0)
+        self.request_deadline = self._seconds(3.0, 120.0, 1.0)
         self.external_id_param = self._choices(
             ("external_id (usual)", "external_id"), ("externalId", "externalId")
         )

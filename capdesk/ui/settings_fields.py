@@ -14,6 +14,7 @@ EDITABLE: tuple[str, ...] = (
     "card_method",
     "connect_timeout",
     "read_timeout",
+    "request_deadline",
     "external_id_param",
 )
 COUNTER = "Counter"
@@ -50,6 +51,12 @@ ROWS: dict[str, tuple[str, str, str, str]] = {
         "&Answer timeout:",
         "Answer timeout in seconds",
         "How long to wait for Capillary's answer once connected.",
+    ),
+    "request_deadline": (
+        CONNECTION,
+        "&Time limit per request:",
+        "Time limit per request in seconds",
+        "The longest a whole request may take, retries included, before staff are told.",
     ),
     "external_id_param": (
         CONNECTION,

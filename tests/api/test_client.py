@@ -10,6 +10,8 @@ import pytest
 from capdesk.api import errors as e
 from capdesk.api.auth import BasicCredentials
 from capdesk.api.client import CapillaryClient
+from capdesk.api.identifiers import IdentifierName, make_lookup
+from capdesk.api.models import OtpLookup
 from capdesk.api.transport import Timeouts
 from capdesk.clock import FakeClock
 from tests.api.local_server import Answer, LocalServer, json_answer
@@ -38,7 +40,7 @@ def test_docs_basic_vector_and_json_headers_are_sent() -> None:
     assert credentials.password_md5 == "8a16a6b70505eb1f1ff7cdc0cd5559a7"
     with LocalServer(json_answer(200, OTP_BODY)) as server:
         with client_for(server.base_url, credentials) as client:
-            client.fetch_otp("mobile", "+91 98765 43210")
+            client.fetch_otp(make_lookup("mobile", "+91 98765 43210"))
         headers = server.requests[0].headers
     assert headers["Authorization"] == DOCS_VECTOR
     assert headers["Accept"] == "application/json"
@@ -49,17 +51,19 @@ def test_docs_basic_vector_and_json_headers_are_sent() -> None:
 def test_fetch_otp_query_parameters() -> None:
     with LocalServer(json_answer(200, OTP_BODY)) as server:
         with client_for(server.base_url) as client:
-            client.fetch_otp("mobile", "098765 43210")
+            client.fetch_otp(make_lookup("mobile", "098765 43210"))
             client.fetch_otp(
-                "external_id",
-                " CARD1001 ",
-                source="wechat",
-                account_id="WX-1",
-                scope="coupon",
-                threshold=60,
+                make_lookup(
+                    "external_id",
+                    " CARD1001 ",
+                    source="wechat",
+                    account_id="WX-1",
+                    scope="coupon",
+                    threshold=60,
+                )
             )
         with client_for(server.base_url, external_id_param="externalId") as client:
-            client.fetch_otp("external_id", "CARD1001")
+            client.fetch_otp(make_lookup("external_id", "CARD1001"))
         first, second, third = (r.query for r in server.requests)
         paths = {r.path for r in server.requests}
     assert first == {
@@ -93,8 +97,34 @@ def test_fetch_otp_query_parameters() -> None:
 def test_bad_input_makes_no_call(name: str, value: str, kwargs: dict) -> None:
     with LocalServer(json_answer(200, OTP_BODY)) as server:
         with client_for(server.base_url) as client, pytest.raises(e.InvalidInput):
-            client.fetch_otp(name, value, **kwargs)
+            client.fetch_otp(make_lookup(name, value, **kwargs))
         assert server.count() == 0
+
+
+@pytest.mark.parametrize("value", ["+91 98765 43210", "098765 43210", "91-98765-43210", "९१९८"])
+def test_a_mobile_value_not_normalised_is_refused_not_reinterpreted(value: str) -> None:
+    """The client never reads a mobile number itself: a look-up built without
+    make_lookup, with a value that is not E.164 digits, is refused and nothing is sent."""
+    with LocalServer(json_answer(200, OTP_BODY)) as server:
+        with client_for(server.base_url) as client:
+            with pytest.raises(e.InvalidInput):
+                client.fetch_otp(OtpLookup(IdentifierName.MOBILE, value))
+            with pytest.raises(e.InvalidInput):
+                client.generate_otp("MOBILE", value)
+            with pytest.raises(e.InvalidInput):
+                client.validate_otp("MOBILE", value, "ABC1234")
+        assert server.count() == 0
+
+
+def test_the_client_sends_the_lookup_value_as_it_is() -> None:
+    """Digits a national reading would change (CN: 15062345678 is also a Chinese
+    mobile) go out unchanged: the client has no default country to read them in."""
+    with LocalServer(json_answer(200, OTP_BODY)) as server:
+        with client_for(server.base_url) as client:
+            client.fetch_otp(OtpLookup(IdentifierName.MOBILE, "15062345678"))
+            client.fetch_otp(OtpLookup(IdentifierName.EMAIL, "Asha@example.com"))
+        mobile, email = (r.query["identifierValue"] for r in server.requests)
+    assert (mobile, email) == ("15062345678", "Asha@example.com")
 
 
 def test_constructor_refuses_plain_http_and_bad_settings() -> None:
@@ -112,7 +142,7 @@ def test_server_time_falls_back_to_the_local_clock_without_a_date_header() -> No
     clock = FakeClock(start=datetime(2017, 8, 7, 16, 0, tzinfo=UTC))
     answer = json_answer(200, OTP_BODY, X_Cap_Requestid="rq-1")
     with LocalServer(answer) as server, client_for(server.base_url, clock=clock) as client:
-        result = client.fetch_otp("mobile", "919876543210")
+        result = client.fetch_otp(make_lookup("mobile", "919876543210"))
     assert not result.server_time.from_header
     assert result.request_id == "rq-1"
     assert result.seconds_left(clock.monotonic()) == 14 * 60 + 20
@@ -148,13 +178,14 @@ def test_wrong_card_method_is_named() -> None:
         pytest.raises(e.WrongMethod) as caught,
     ):
         client.generate_card_number()
-    assert "GET/POST" in caught.value.sentence
+    assert "card-number method" in caught.value.sentence
+    assert "GET or POST" in caught.value.details.help  # the exact setting: for the admin
 
 
 def test_long_retry_after_is_surfaced_with_its_value() -> None:
     with LocalServer(json_answer(429, "", Retry_After="90")) as server:
         with client_for(server.base_url) as client, pytest.raises(e.RateLimited) as caught:
-            client.fetch_otp("mobile", "919876543210")
+            client.fetch_otp(make_lookup("mobile", "919876543210"))
         assert server.count() == 1
     assert caught.value.retry_after == 90
     assert "90 seconds" in caught.value.sentence
@@ -166,7 +197,7 @@ def test_long_retry_after_is_surfaced_with_its_value() -> None:
 def test_fetch_returns_the_code_the_customer_requested(simulator) -> None:
     code = simulator.customer_requests_otp("mobile", "919876543210")
     with client_for(simulator.base_url) as client:
-        result = client.fetch_otp("mobile", "+91 98765 43210")
+        result = client.fetch_otp(make_lookup("mobile", "+91 98765 43210"))
     assert result.code == code
     assert result.server_time.from_header
     assert result.user_id == 3001 and result.org_id == 50001
@@ -178,7 +209,7 @@ def test_seconds_left_ignores_a_wrong_pc_clock(simulator, skew: timedelta) -> No
     code = simulator.customer_requests_otp("email", "john.smith@example.com")
     clock = FakeClock(start=datetime.now(UTC) + skew)
     with client_for(simulator.base_url, clock=clock) as client:
-        result = client.fetch_otp("email", "john.smith@example.com")
+        result = client.fetch_otp(make_lookup("email", "john.smith@example.com"))
     assert result.code == code
     assert 890 <= result.seconds_left(clock.monotonic()) <= 901
     clock.advance(100)
@@ -205,7 +236,7 @@ def test_seconds_left_ignores_a_wrong_pc_clock(simulator, skew: timedelta) -> No
 )
 def test_simulator_errors_become_sentences(simulator, name, value, kwargs, cls, code) -> None:
     with client_for(simulator.base_url) as client, pytest.raises(cls) as caught:
-        client.fetch_otp(name, value, **kwargs)
+        client.fetch_otp(make_lookup(name, value, **kwargs))
     assert caught.value.details.capillary_code == code
     assert caught.value.details.cluster == "Training"
     assert caught.value.details.request_id
@@ -217,7 +248,7 @@ def test_wrong_password_and_credential_check(simulator) -> None:
         with pytest.raises(e.AuthenticationFailed):
             client.check_credentials()
         with pytest.raises(e.AuthenticationFailed):
-            client.fetch_otp("mobile", "919876543210")
+            client.fetch_otp(make_lookup("mobile", "919876543210"))
     with client_for(simulator.base_url) as client:
         client.check_credentials()
     assert simulator.issued_card_numbers == []
@@ -232,14 +263,16 @@ def test_cards_through_the_simulator(simulator) -> None:
         pytest.raises(e.CardGenerationNotEnabled) as caught,
     ):
         client.generate_card_number()
-    assert "SOURCE_ACCOUNTS_EXTERNALID_ENABLED" in caught.value.sentence
+    # The staff sentence says who can fix it; the InTouch setting is in the details.
+    assert "CONF_" not in caught.value.sentence and "administrator" in caught.value.sentence
+    assert "SOURCE_ACCOUNTS_EXTERNALID_ENABLED" in caught.value.details.help
 
 
 def test_outage_is_retried_for_gets_only(simulator) -> None:
     simulator.set_scenario("outage")
     with client_for(simulator.base_url, get_retries=2) as client:
         with pytest.raises(e.ServerBusy):
-            client.fetch_otp("mobile", "919876543210")
+            client.fetch_otp(make_lookup("mobile", "919876543210"))
         with pytest.raises(e.ServerBusy):
             client.generate_card_number()
     assert simulator.request_count("/v2/otp") == 3
@@ -262,21 +295,28 @@ def test_card_scenarios_never_retry(simulator, scenario: str, cls: type, reason)
     assert simulator.request_count("/v2/cardNumber") == 1
     if reason:
         assert caught.value.reason == reason
-        assert "(Training)" in caught.value.sentence
+        assert "(" not in caught.value.sentence  # no cluster label inside the sentence
+        assert caught.value.details.cluster == "Training"
 
 
 def test_rate_limit_scenario(simulator) -> None:
     simulator.set_scenario("rate_limit")
     with client_for(simulator.base_url) as client, pytest.raises(e.RateLimited) as caught:
-        client.fetch_otp("mobile", "919876543210")
-    assert "Too many" in caught.value.sentence
+        client.fetch_otp(make_lookup("mobile", "919876543210"))
+    # A gateway's 429, not the customer's daily OTP limit; its Retry-After (30 s) is
+    # longer than capdesk waits out, so the GET is handed back at once, not retried.
+    assert caught.value.sentence == (
+        "Capillary is getting too many requests right now. Wait 30 seconds, then try again."
+    )
+    assert caught.value.retry_after == 30
+    assert simulator.request_count("/v2/otp") == 1
 
 
 def test_generate_and_validate_otp(simulator) -> None:
     with client_for(simulator.base_url) as client:
-        created = client.generate_otp("MOBILE", "+91 98765 43210")
+        created = client.generate_otp("MOBILE", make_lookup("mobile", "+91 98765 43210").value)
         assert isinstance(created, int)
-        code = client.fetch_otp("mobile", "919876543210").code
+        code = client.fetch_otp(make_lookup("mobile", "919876543210")).code
         assert client.validate_otp("mobile", "919876543210", code) is True
         wrong = "0000000" if code != "0000000" else "1111111"
         assert client.validate_otp("MOBILE", "919876543210", wrong) is False
@@ -288,9 +328,9 @@ def test_logs_name_calls_but_never_secrets(simulator, caplog: pytest.LogCaptureF
         caplog.at_level(logging.DEBUG, logger="capdesk"),
         client_for(simulator.base_url) as client,
     ):
-        client.fetch_otp("mobile", "919876543210")
+        client.fetch_otp(make_lookup("mobile", "919876543210"))
         with pytest.raises(e.CustomerNotFound):
-            client.fetch_otp("email", "nobody@example.com")
+            client.fetch_otp(make_lookup("email", "nobody@example.com"))
     text = caplog.text
     assert "GET /v2/otp -> 200" in text and "GET /v2/otp -> 400" in text
     for secret in (code, TILL.password_md5, *TILL.secrets()):

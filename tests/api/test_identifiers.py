@@ -12,6 +12,7 @@ from capdesk.api.identifiers import (
     MobileFormatter,
     format_mobile_as_typed,
     normalise_identifier,
+    normalise_mobile,
 )
 
 
@@ -47,6 +48,13 @@ def test_mobile_normalisation_is_idempotent() -> None:
     for country in ("IN", "US", "DE", "CN", "GB"):
         for value in ("919876543210", "14155550123", "8613812345678", "4915123456789"):
             assert normalise_identifier(IdentifierName.MOBILE, value, country) == value
+
+
+def test_mobile_normalisation_is_not_cached() -> None:
+    """It runs once per look-up (where the value is typed); the cache existed only
+    because the form and then the client both checked the same number."""
+    assert not hasattr(normalise_mobile, "cache_info")
+    assert not hasattr(normalise_mobile, "__wrapped__")
 
 
 @pytest.mark.parametrize(

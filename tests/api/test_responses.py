@@ -15,6 +15,7 @@ from capdesk.api.models import ServerTime
 from capdesk.api.responses import (
     OP_CARD_NUMBER,
     OP_FETCH_OTP,
+    OP_GENERATE_OTP,
     OP_TOKEN,
     classify,
     parse_card_number,
@@ -168,6 +169,84 @@ def test_a_rate_limited_card_number_does_not_blame_the_customers_otps() -> None:
     card = classify(429, {}, body_with(429), operation=OP_CARD_NUMBER)
     assert isinstance(card, e.RateLimited)
     assert "OTP" not in card.sentence and "too many requests" in card.sentence
+
+
+GATEWAY_PAGE = b"<html><body><h1>429 Too Many Requests</h1></body></html>"
+DAILY = "Too many OTPs for this customer today. Try again tomorrow or call support."
+BUSY_NOW = "Capillary is getting too many requests right now."
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ({}, b""),  # a bare 429
+        ({}, b'{"errors": [], "warnings": []}'),
+        ({}, body_with(429)),
+        ({"Retry-After": "30"}, body_with(429)),  # Capillary's own code wins
+    ],
+)
+def test_the_daily_otp_limit_is_capillarys_code_or_a_bare_429(headers, body) -> None:
+    for operation in (OP_FETCH_OTP, OP_GENERATE_OTP):
+        error = classify(429, headers, body, operation=operation)
+        assert isinstance(error, e.RateLimited) and error.sentence == DAILY
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "wait"),
+    [
+        ({"Retry-After": "30"}, GATEWAY_PAGE, "Wait 30 seconds, then try again."),
+        ({"Retry-After": "30"}, b"", "Wait 30 seconds, then try again."),
+        ({"Retry-After": "1"}, b"{}", "Wait 1 second, then try again."),
+        ({"Retry-After": "0"}, b"", "Wait 1 second, then try again."),
+        ({"Retry-After": "90"}, b"", "Wait 90 seconds, then try again."),
+        ({"Retry-After": "120"}, b"", "Wait 2 minutes, then try again."),
+        ({"Retry-After": "7200"}, b"", "Try again in an hour or two;"),
+        ({}, GATEWAY_PAGE, "Wait a minute, then try again."),
+        ({}, b"Too Many Requests", "Wait a minute, then try again."),
+    ],
+)
+def test_a_gateway_429_is_not_the_customers_daily_limit(headers, body, wait) -> None:
+    """Retry-After, or a page that is not Capillary's JSON: load shedding, not the customer."""
+    error = classify(
+        429, headers, body, cluster_label="Training (simulated)", operation=OP_FETCH_OTP
+    )
+    assert isinstance(error, e.RateLimited)
+    assert error.sentence.startswith(BUSY_NOW) and wait in error.sentence
+    assert "OTP" not in error.sentence and "Training" not in error.sentence
+    assert error.details.cluster == "Training (simulated)"
+
+
+def test_card_generation_not_enabled_names_the_settings_only_in_details() -> None:
+    error = classify(403, RID, body_with(403, "not enabled"), operation=OP_CARD_NUMBER)
+    assert isinstance(error, e.CardGenerationNotEnabled)
+    assert error.sentence == (
+        "Card numbers can't be generated for this till yet. Ask your Capillary administrator "
+        "to switch on card-number generation for it."
+    )
+    help_line = next(line for line in error.details.lines() if "CONF_" in line)
+    assert help_line.startswith("For the administrator: In InTouch > Settings")
+    for name in (
+        "CONF_CARD_NUMBER_GENERATION_ENABLED",
+        "CONF_CLIENT_V2_API_ENABLED",
+        "SOURCE_ACCOUNTS_EXTERNALID_ENABLED",
+    ):
+        assert name in help_line and name in error.for_support()
+    assert error.details.message == "not enabled"  # the server's own words are kept too
+
+
+def test_a_405_on_card_numbers_tells_the_administrator_which_setting() -> None:
+    error = classify(405, RID, b"", operation=OP_CARD_NUMBER)
+    assert isinstance(error, e.WrongMethod) and "GET" not in error.sentence
+    assert "GET or POST" in error.details.help
+    assert classify(405, RID, b"", operation=OP_FETCH_OTP).details.help is None
+
+
+def test_the_cluster_label_stays_out_of_the_proxy_sentence() -> None:
+    error = classify(407, RID, b"", cluster_label="EU", operation=OP_FETCH_OTP)
+    assert error.sentence == (
+        "This PC's network proxy would not let capdesk reach Capillary. Ask IT to allow it."
+    )
+    assert error.details.cluster == "EU"
 
 
 def test_retry_after_parsing() -> None:

@@ -52,9 +52,10 @@ def test_self_signed_server_is_a_tls_failure(tmp_path: Path) -> None:
         get(server)
     error = caught.value
     assert error.reason == "tls"
-    assert "could not be verified as secure" in error.sentence
-    assert "(EU)" in error.sentence and "IT" in error.sentence
-    assert "verif" not in error.sentence.split("secure")[1]  # never "turn verification off"
+    assert "could not be checked as safe" in error.sentence
+    assert "IT" in error.sentence
+    assert "verif" not in error.sentence  # never "turn verification off"
+    assert "(" not in error.sentence and error.details.cluster == "EU"  # cluster: details
     assert server.count() == 0  # no request was ever sent over the unverified connection
 
 
@@ -77,8 +78,9 @@ def test_read_timeout_is_quick_and_not_retried() -> None:
         assert server.count() == 1
     assert caught.value.reason == "timeout"
     assert caught.value.sentence == (
-        "Capillary (EU) did not answer in time. Check the network and try again."
+        "Capillary did not answer in time. Check the network and try again."
     )
+    assert caught.value.details.cluster == "EU"
     assert elapsed < 0.9
 
 
@@ -90,7 +92,8 @@ def test_refused_connection() -> None:
     with pytest.raises(NetworkError) as caught:
         send(session, "GET", f"http://127.0.0.1:{port}/v2/otp", headers={}, cluster_label="EU")
     assert caught.value.reason == "refused"
-    assert caught.value.sentence == "Can't reach Capillary (EU). Check the network."
+    assert caught.value.sentence == "Can't reach Capillary. Check the network and try again."
+    assert caught.value.details.cluster == "EU"
     assert caught.value.details.technical
 
 
@@ -181,7 +184,8 @@ def test_reason_for_dns_failures() -> None:
     wrapped = requests.exceptions.ConnectionError(u3.MaxRetryError(None, "/v2/otp", dns))
     error = network_error(wrapped, "India")
     assert error.reason == "dns"
-    assert error.sentence == "Can't reach Capillary (India). Check the network."
+    assert error.sentence == "Can't reach Capillary. Check the network and try again."
+    assert error.details.cluster == "India"
     assert network_error(requests.exceptions.ProxyError("proxy down"), "").sentence.startswith(
         "Can't reach Capillary through this PC's network proxy"
     )

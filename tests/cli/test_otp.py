@@ -180,6 +180,29 @@ def test_usage_errors_are_exit_2(run_cli, argv) -> None:
 
 
 @pytest.mark.usefixtures("basic_env")
+@pytest.mark.parametrize(
+    ("typed", "country", "expected"),
+    [
+        ("+1 506-234-5678", "CN", "15062345678"),
+        ("+95 9 212 3456", "IN", "9592123456"),
+        ("0095 9 212 3456", "US", "9592123456"),
+    ],
+)
+def test_an_international_number_reaches_the_server_whatever_the_default_country(
+    simulator, run_cli, typed: str, country: str, expected: str
+) -> None:
+    """Issue 8: the value was normalised by the CLI and again by the client, in the
+    default country (CN: 8615062345678 was sent; IN: 919592123456)."""
+    from capdesk.paths import default_paths
+
+    policy = f"[capdesk]\ndefault_country = {country}\n"
+    default_paths().policy_file.write_text(policy, encoding="utf-8")
+    result = run_cli(*_otp_args(simulator, "--json", value=typed))
+    assert result.code == 4, result.err  # nobody has that number
+    assert simulator.received_identifier_values == [expected]
+
+
+@pytest.mark.usefixtures("basic_env")
 def test_the_default_country_setting_reads_national_numbers(simulator, run_cli) -> None:
     from capdesk.paths import default_paths
 

@@ -84,17 +84,17 @@ FAULTS = [
     Fault("http-521", S.BUSY_521, 3, busy(521)),
     Fault(
         "http-429-retry-after-1",
-        S.wait_seconds(1),
+        S.TOO_MANY_1_SECOND,
         3,
         busy(429, Retry_After="1"),
-        card_sentence=S.wait_seconds(1),
+        card_sentence=S.TOO_MANY_1_SECOND,
     ),
     Fault(
         "http-429-retry-after-120",
-        S.wait_seconds(120),
+        S.TOO_MANY_2_MINUTES,
         1,
         busy(429, Retry_After="120"),
-        card_sentence=S.wait_seconds(120),
+        card_sentence=S.TOO_MANY_2_MINUTES,
     ),
     Fault(
         "http-429-no-retry-after",

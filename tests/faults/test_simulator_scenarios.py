@@ -37,8 +37,9 @@ SCENARIOS = [
     Scenario("outage", S.BUSY_503, 3, S.BUSY_503, 0),
     Scenario("no_response", S.TOO_SLOW, 1, S.TOO_SLOW, 0),
     Scenario("connection_reset", S.CUT_OFF, 3, S.CUT_OFF, 0),
-    # A 429 without Retry-After is the daily OTP limit: not retried.
-    Scenario("rate_limit", S.OTP_DAILY_LIMIT, 1, S.TOO_MANY_MINUTE, 0),
+    # A gateway's 429 with Retry-After 30: not the customer's daily OTP limit, and
+    # longer than the client waits out, so not retried either.
+    Scenario("rate_limit", S.TOO_MANY_30_SECONDS, 1, S.TOO_MANY_30_SECONDS, 0),
     # The answer comes after the client gave up: the number is consumed, never delivered.
     Scenario("slow_network", S.TOO_SLOW, 1, S.TOO_SLOW, 1),
     Scenario("malformed_body", S.UNREADABLE, 1, S.UNREADABLE, 1),
@@ -74,6 +75,8 @@ def test_scenario_through_the_window(scenario: Scenario, cluster, open_window, q
     cards = desk.generate(1)
     assert cards.error is not None and cards.entries == []
     assert desk.status_text == scenario.card_sentence
+    if scenario.name == "card_generation_disabled":  # the InTouch names: details, for the admin
+        assert S.CARDS_DISABLED_HELP in cards.error.details.lines()
     assert cluster.request_count(CARD_PATH) - before == 1  # never retried
     assert cards.max_gap < MAX_STALL, f"GUI stalled {cards.max_gap:.3f} s"
     if scenario.card_issued:  # a late answer may still consume a number on the server

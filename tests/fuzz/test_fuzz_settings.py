@@ -77,6 +77,15 @@ IN_RANGE = {
     "admin_pin_hash": lambda v: isinstance(v, str) and is_pin_hash(v),
     "idle_timeout": lambda v: _is_int(v) and (v == 0 or 15 <= v <= 86_400),
     "external_id_param": lambda v: v in ("external_id", "externalId"),
+    "request_deadline": lambda v: isinstance(v, float) and math.isfinite(v) and 3 <= v <= 120,
+    "account_ids": lambda v: isinstance(v, dict)
+    and bool(v)
+    and all(
+        re.fullmatch(r"\*|[a-z0-9][a-z0-9_.-]{0,63}", cluster)
+        and re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", source)
+        and re.fullmatch(r"[^\s=,]{1,100}", account)
+        for (cluster, source), account in v.items()
+    ),
 }
 
 
@@ -151,9 +160,25 @@ GOOD: dict[str, st.SearchStrategy[tuple[str, Any]]] = {
     "card_method": cased(["GET", "POST"]),
     "connect_timeout": _seconds(0.5, 60),
     "read_timeout": _seconds(1, 300),
+    "request_deadline": _seconds(3, 120),
     "admin_pin_hash": st.just((PIN_HASH, PIN_HASH)),
     "idle_timeout": st.one_of(st.just(0), st.integers(15, 86_400)).map(lambda n: (str(n), n)),
     "external_id_param": st.sampled_from(["external_id", "externalId"]).map(lambda t: (t, t)),
+    "account_ids": st.lists(
+        st.tuples(
+            st.sampled_from(["", "eu:", "Training:"]),
+            st.tuples(st.sampled_from(["WECHAT", "facebook", "MartJack", "LINE_2"]), MASKS),
+            st.from_regex(r"[A-Za-z0-9_.:\-]{1,20}", fullmatch=True),
+        ),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda t: (t[0].lower(), t[1][0].upper()),
+    ).map(
+        lambda items: (
+            ", ".join(f"{c}{recase(s, m)}={a}" for c, (s, m), a in items),
+            {(c[:-1].lower() if c else "*", s.upper()): a for c, (s, _m), a in items},
+        )
+    ),
 }
 assert set(GOOD) == set(KEYS), "a new policy key needs good values here"
 
@@ -399,6 +424,7 @@ NEW_VALUES = {
     "card_method": st.sampled_from(["GET", "POST"]),
     "connect_timeout": st.sampled_from([0.5, 2.5, 60.0]),
     "read_timeout": st.sampled_from([1.0, 45.0, 300.0]),
+    "request_deadline": st.sampled_from([3.0, 15.0, 120.0]),
     "kiosk": st.booleans(),
     "idle_timeout": st.sampled_from([0, 15, 600, 86_400]),
     "external_id_param": st.sampled_from(["external_id", "externalId"]),

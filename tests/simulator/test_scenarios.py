@@ -91,12 +91,17 @@ def test_connection_reset_sends_an_rst(simulator) -> None:
     assert simulator.request_count("/v2/cardNumber") == 2
 
 
-def test_rate_limit_is_429_with_code_429_and_no_retry_after(simulator) -> None:
+def test_rate_limit_is_a_gateways_429_with_retry_after(simulator) -> None:
+    """Not Capillary's daily OTP limit (a v2 body with code 429 and no Retry-After,
+    see test_otp.py): a load balancer's own page, saying when to come back."""
     simulator.set_scenario("rate_limit")
-    response = fetch_otp(simulator)
-    assert response.status_code == 429
-    assert error_codes(response) == [429]
-    assert "Retry-After" not in response.headers
+    for response in (fetch_otp(simulator), card(simulator)):
+        assert response.status_code == 429
+        assert response.headers["Retry-After"] == "30"
+        assert response.headers["Content-Type"].startswith("text/html")
+        assert "429 Too Many Requests" in response.text
+        assert '"errors"' not in response.text  # no Capillary code: nothing to mistake
+    assert simulator.issued_card_numbers == []
 
 
 def test_card_generation_disabled_refuses_every_till_only_for_cards(simulator) -> None:

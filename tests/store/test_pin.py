@@ -67,7 +67,7 @@ def test_bad_pins_are_refused_with_a_sentence(pin: str) -> None:
     assert (
         caught.value.sentence
         == PIN_SENTENCE
-        == "The PIN must be 4 to 12 digits, with nothing else."
+        == "Type a PIN of 4 to 12 digits, with nothing else."
     )
 
 

@@ -31,6 +31,7 @@ default_country = gb
 card_method = post
 connect_timeout = 3.5
 read_timeout = 30
+request_deadline = 25
 idle_timeout = 300
 external_id_param = externalId
 """
@@ -70,6 +71,7 @@ def test_full_file_is_parsed_typed_and_locked(paths: AppPaths) -> None:
         "card_method": "POST",
         "connect_timeout": 3.5,
         "read_timeout": 30.0,
+        "request_deadline": 25.0,
         "idle_timeout": 300,
         "external_id_param": "externalId",
     }
@@ -128,6 +130,8 @@ def test_unknown_locked_names_and_unknown_keys_are_problems(paths: AppPaths) -> 
         ("connect_timeout", "0"),
         ("connect_timeout", "nan"),
         ("read_timeout", "1e9"),
+        ("request_deadline", "2"),
+        ("request_deadline", "121"),
         ("default_country", "India"),
         ("default_country", "XX"),
         ("card_method", "PUT"),

@@ -90,11 +90,13 @@ def test_training_scenarios_show_their_sentence(qtbot, desk, scenario, action, e
     assert d.text("otpCode") == ""
 
 
-def test_network_errors_name_the_cluster(qtbot, desk):
+def test_network_errors_name_the_cluster_in_the_details(qtbot, desk):
     d = desk()
     d.sim.set_scenario("connection_reset")
     error = fail_card(qtbot, d)
-    assert "Training (simulated)" in d.text("statusMessage")
+    assert "Training (simulated)" not in d.text("statusMessage")  # a plain sentence…
+    d.window.status.set_details_open(True)
+    assert "Cluster: Training (simulated)" in d.text("statusDetails").splitlines()  # …for support
     assert error.reason == "reset"
 
 
@@ -160,7 +162,8 @@ def test_not_signed_in(qtbot, desk, simulator):
     assert d.text("signedInAs") == "Not signed in"
     error = fail_fetch(qtbot, d, "mobile", DEMO_MOBILE_TYPED)
     assert_shown(d, error, errors.NotSignedIn)
-    assert "Store server" in error.sentence
+    assert "Sign in" in error.sentence  # what to do
+    assert error.details.cluster == "Store server"
     assert simulator.request_count() == 0
     error = fail_card(qtbot, d)
     assert_shown(d, error, errors.NotSignedIn)

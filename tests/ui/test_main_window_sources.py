@@ -117,6 +117,9 @@ def test_the_form_shows_the_number_that_will_be_looked_up_before_enter(qtbot, de
     value.selectAll()
     qtbot.keyClicks(value, "+1 506-234-5678")  # same +1, another country: named
     assert d.text("identifierHint") == "Looks up +1 506-234-5678 · Canada"
+    with qtbot.waitSignal(d.window.operationFailed, timeout=5000):  # nobody has it here
+        qtbot.keyClick(value, Qt.Key.Key_Return)
+    assert d.sim.received_identifier_values[-1] == "15062345678"  # what staff saw is sent
     value.selectAll()
     qtbot.keyClicks(value, "138 1234 5678")  # national: read in the default country
     assert d.text("identifierHint") == "Looks up +86 138 1234 5678 · China"

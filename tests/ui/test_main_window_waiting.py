@@ -108,3 +108,23 @@ def test_esc_during_a_card_batch_never_wipes_its_status(qtbot, desk):
         pass
     assert len(finished.args[0]) == 4
     assert d.text("statusMessage").startswith("Generated 4 card numbers")
+
+
+def test_with_no_response_staff_get_the_deadline_sentence_within_the_deadline_and_a_second(
+    qtbot, desk
+):
+    d = desk(configure=lambda settings: setattr(settings, "request_deadline", 3.0))
+    _choose_scenario(d, "No answer (call hangs)")
+    started = time.monotonic()
+    _type_and_enter(qtbot, d)
+    with qtbot.waitSignal(d.window.operationFailed, timeout=10000) as failed:
+        pass
+    waited = time.monotonic() - started
+    assert 2.9 <= waited <= 4.0
+    assert failed.args[0].reason == "timeout"
+    assert d.text("statusMessage") == (
+        "Capillary did not answer within 3 seconds. Check the network connection, "
+        "then try again."
+    )
+    assert d.text("identifierValue") == DEMO_MOBILE_TYPED  # nothing typed is lost
+    assert not d.child("cancelFetchButton").isVisible()

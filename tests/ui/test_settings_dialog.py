@@ -311,6 +311,7 @@ def test_restore_defaults_is_off_when_everything_is_locked(open_dialog, paths) -
             "cardMethod",
             "connectTimeout",
             "readTimeout",
+            "requestDeadline",
             "externalIdParam",
         )
     )
@@ -338,6 +339,7 @@ def test_every_control_is_named_and_reachable_by_mnemonic_and_tab(qtbot, open_di
             "cardMethod",
             "connectTimeout",
             "readTimeout",
+            "requestDeadline",
             "externalIdParam",
             "settingsFilePath",
             "policyFilePath",
