@@ -52,11 +52,6 @@ TRAINING_TILL_NAME = "training.till"
 # What a call started while the window closes says, should anything still show it.
 CLOSING = "capdesk is closing, so this was not done. Open capdesk again to do it."
 
-# The training cluster's demo accounts for the sources that need one
-# (``capdesk.simulator.demo_data.SOURCE_ACCOUNTS``): a trainer's WeChat look-up is
-# "pick WeChat id, type, Enter", as it is once IT has set a brand's accounts.
-TRAINING_ACCOUNT_IDS = {"WECHAT": "WECHAT-DEMO1", "FACEBOOK": "FB-DEMO1", "MARTJACK": "MJ-DEMO1"}
-
 # How long close() lets card-number calls already sent finish: each consumed a number
 # on the server, and its answer is recorded only if it arrives before the history
 # closes. Bounded, so that closing the window still ends the program within a second.
@@ -176,11 +171,8 @@ class DeskService:
         return credentials.display_name if credentials else None
 
     def account_ids(self, cluster: Cluster) -> dict[str, str]:
-        """The account id per source for ``cluster``: settings and policy, and on the
-        training cluster its demo accounts underneath."""
-        known = dict(TRAINING_ACCOUNT_IDS) if cluster.training else {}
-        known.update(self.settings.account_ids(cluster.key))
-        return known
+        """The account id per source for ``cluster`` (see ``Settings.account_ids``)."""
+        return self.settings.account_ids(cluster.key, training=cluster.training)
 
     def remember_account_id(self, cluster: Cluster, lookup: OtpLookup) -> None:
         """After a look-up Capillary answered: keep the account id it used for its source."""

@@ -27,6 +27,7 @@ from typing import Any, Generic, TypeVar, overload
 from PySide6.QtCore import QSettings
 
 from capdesk.api.errors import CapdeskError, InvalidInput
+from capdesk.api.sources import TRAINING_ACCOUNT_IDS
 from capdesk.paths import AppPaths
 from capdesk.store import policy as policy_module
 from capdesk.store.policy import Policy, load_policy
@@ -231,13 +232,17 @@ class Settings:
     def _accounts_group(cluster_key: str) -> str:
         return "account_ids/" + re.sub(r"[^A-Za-z0-9_.-]", "_", cluster_key)
 
-    def account_ids(self, cluster_key: str) -> dict[str, str]:
+    def account_ids(self, cluster_key: str, *, training: bool = False) -> dict[str, str]:
         """The account id to use per source on ``cluster_key`` (``{"WECHAT": "WX-1"}``).
 
-        The policy's ``account_ids`` (for every cluster, then for this one) under what
-        staff last used on this cluster, unless the policy locks them."""
+        The training cluster's demo accounts (``training``), under the policy's
+        ``account_ids`` (for every cluster, then for this one), under what staff last
+        used on this cluster unless the policy locks them."""
         policy: dict[tuple[str, str], str] = self._policy.get("account_ids", {})
-        result = {source: value for (cluster, source), value in policy.items() if cluster == "*"}
+        result = dict(TRAINING_ACCOUNT_IDS) if training else {}
+        result.update(
+            {source: value for (cluster, source), value in policy.items() if cluster == "*"}
+        )
         result.update(
             {source: value for (cluster, source), value in policy.items() if cluster == cluster_key}
         )

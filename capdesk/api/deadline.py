@@ -11,7 +11,7 @@ How:
   *current* for the calling thread (a thread-local) while urllib3 works, because
   urllib3 calls back into capdesk's connection class on that same thread.
 * The connection class (``transport``) bounds its connect and per-wait socket timeouts
-  by the time left, and :meth:`Deadline.watch` es its socket: at connect, and at each
+  by the time left, and :meth:`Deadline.watch` watches its socket: at connect, and at each
   request on a reused keep-alive connection.
 * A single daemon watchdog thread keeps the open deadlines in a heap, under one lock and
   condition. When one runs out it shuts down (``SHUT_RDWR``) every socket watched for

@@ -25,6 +25,20 @@ KNOWN_SOURCES: tuple[str, ...] = (
 )
 # Sources with several accounts per org: a call must name the accountId.
 SOURCES_NEEDING_ACCOUNT = frozenset({"WECHAT", "FACEBOOK", "MARTJACK"})
+DEFAULT_SOURCE = "INSTORE"
+# An identifier type that exists in one source only: choosing it chooses that source.
+IMPLIED_SOURCES = {"wechat": "WECHAT"}
+# The training cluster's demo accounts (``capdesk.simulator.demo_data.SOURCE_ACCOUNTS``,
+# not imported: the window's first screen does not load the simulator), so a trainer's
+# WeChat look-up is "pick WeChat id, type, Enter", as it is once IT has set the brand's.
+TRAINING_ACCOUNT_IDS = {"WECHAT": "WECHAT-DEMO1", "FACEBOOK": "FB-DEMO1", "MARTJACK": "MJ-DEMO1"}
+
+
+def source_for(identifier_name: str, source: str | None) -> str:
+    """The source to use: the one given, else the one the identifier type implies."""
+    return source or IMPLIED_SOURCES.get(identifier_name, DEFAULT_SOURCE)
+
+
 # OTP scopes (fetch) — the same words Capillary uses as actions (generate/validate).
 SCOPES: tuple[str, ...] = (
     "POINTS",

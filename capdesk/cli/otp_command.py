@@ -8,6 +8,7 @@ logged.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -20,20 +21,27 @@ log = logging.getLogger(__name__)
 
 
 def run_otp(args: argparse.Namespace, runtime: Runtime, clock: Clock = SYSTEM_CLOCK) -> int:
-    from capdesk.api.identifiers import make_lookup
+    from capdesk.api.identifiers import identifier_name, make_lookup
+    from capdesk.api.sources import SOURCES_NEEDING_ACCOUNT, source_for
 
     # The one place the command line's identifier is normalised (in the default
     # country of the settings); the client sends lookup.value as it is.
+    kind = identifier_name(args.identifier_name)
+    source = source_for(kind.value, args.source)  # a WeChat id implies WECHAT, as in the window
     lookup = make_lookup(
-        args.identifier_name,
+        kind,
         args.identifier_value,
         default_country=runtime.settings.default_country,
-        source=args.source,
+        source=source,
         account_id=args.account_id or None,
         scope=args.scope,
         threshold=args.threshold,
     )
     cluster = choose_cluster(args.cluster, args.base_url, runtime.paths)
+    if lookup.account_id is None and source in SOURCES_NEEDING_ACCOUNT:
+        # Not typed: the account IT set for this cluster, or the one last used on it.
+        known = runtime.settings.account_ids(cluster.key, training=cluster.training)
+        lookup = dataclasses.replace(lookup, account_id=known.get(source))
     if cluster.training:
         print(TRAINING_BANNER, file=sys.stderr)
     with connect(runtime, cluster) as connection:

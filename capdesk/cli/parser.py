@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_target(otp)
     otp.add_argument("--identifier-name", required=True, choices=IDENTIFIER_NAMES)
     otp.add_argument("--identifier-value", required=True, metavar="VALUE")
-    otp.add_argument("--source", default="INSTORE", type=_word)
+    otp.add_argument("--source", type=_word)  # default: implied by the identifier type
     otp.add_argument("--account-id", metavar="ID")
     otp.add_argument("--scope", default="POINTS", type=_word)
     otp.add_argument("--threshold", type=_seconds, metavar="SECONDS")

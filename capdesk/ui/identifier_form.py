@@ -39,7 +39,13 @@ from capdesk.api.identifiers import (
     phone_library_loaded,
 )
 from capdesk.api.models import OtpLookup
-from capdesk.api.sources import KNOWN_SOURCES, SCOPES, SOURCES_NEEDING_ACCOUNT
+from capdesk.api.sources import (
+    IMPLIED_SOURCES,
+    KNOWN_SOURCES,
+    SCOPES,
+    SOURCES_NEEDING_ACCOUNT,
+    source_for,
+)
 from capdesk.ui.announcer import announce
 from capdesk.ui.identifier_hints import (
     ERROR_STYLE,
@@ -50,8 +56,6 @@ from capdesk.ui.identifier_hints import (
     show_sentence,
 )
 from capdesk.ui.lookup_names import (
-    DEFAULT_SOURCE,
-    IMPLIED_SOURCE,
     api_value_of,
     fill_with_names,
     select_api_value,
@@ -418,11 +422,10 @@ class IdentifierForm(QWidget):
 
     def _on_name_changed(self, _index: int = 0) -> None:
         kind = self.identifier_name
-        implied = IMPLIED_SOURCE.get(kind)
-        if implied is not None:
-            self.set_source(implied)  # a WeChat id only exists in WeChat
-        elif self.source in IMPLIED_SOURCE.values():
-            self.set_source(DEFAULT_SOURCE)  # leaving WeChat id: back to the usual source
+        if kind.value in IMPLIED_SOURCES:
+            self.set_source(source_for(kind.value, None))  # a WeChat id only exists in WeChat
+        elif self.source in IMPLIED_SOURCES.values():
+            self.set_source(source_for(kind.value, None))  # leaving it: the usual source
         self.lookupChanged.emit()
         self._value.setPlaceholderText(PLACEHOLDERS[kind])
         if kind is IdentifierName.MOBILE and self._value.text():

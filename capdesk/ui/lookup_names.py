@@ -11,8 +11,6 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QComboBox
 
-from capdesk.api.identifiers import IdentifierName
-
 _SOURCE_NAMES = {
     "INSTORE": "In store",
     "WECHAT": "WeChat",
@@ -36,9 +34,6 @@ _SCOPE_NAMES = {
     "SUBSCRIPTION": "Subscription",
     "GENERIC": "General",
 }
-# An identifier that only exists in one source: choosing it chooses that source.
-IMPLIED_SOURCE = {IdentifierName.WECHAT: "WECHAT"}
-DEFAULT_SOURCE = "INSTORE"
 
 
 def source_name(api_value: str) -> str:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
@@ -21,7 +21,7 @@ from capdesk import __version__
 from capdesk.api.auth import Credentials
 from capdesk.api.clusters import Cluster
 from capdesk.api.errors import CapdeskError
-from capdesk.api.models import OtpLookup, OtpResult
+from capdesk.api.models import OtpLookup
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.services import DeskService
 from capdesk.store.history import HistoryEntry
@@ -30,8 +30,7 @@ from capdesk.ui.card_panel import CardPanel
 from capdesk.ui.clipboard_guard import ClipboardGuard
 from capdesk.ui.cluster_selector import ClusterSelector
 from capdesk.ui.identifier_form import IdentifierForm
-from capdesk.ui.identifier_hints import shown_identifier
-from capdesk.ui.lookup_names import scope_name, source_name
+from capdesk.ui.otp_lookup_flow import OtpLookupFlow
 from capdesk.ui.otp_panel import OtpPanel
 from capdesk.ui.sign_in_dialog import SignInDialog
 from capdesk.ui.status_panel import StatusPanel
@@ -55,8 +54,6 @@ SCENARIO_SENTENCES = {
     "card_generation_disabled": "Training: card number generation is now switched off.",
     "malformed_body": "Training: Capillary's answers now arrive garbled.",
 }
-# After this long a fetch shows the time waited, so a hung call is visible.
-WAIT_SHOWN_AFTER_S = 1.0
 
 
 # objectNames in the order Tab visits them: top to bottom, left to right (_set_tab_order).
@@ -93,14 +90,6 @@ class MainWindow(QMainWindow):
         self.keeper = TaskKeeper()
         self._closed = False  # late task callbacks must not touch a closed window
         self._card_cancel: asyncio.Event | None = None
-        # The fetch whose answer may be shown: bumped when a fetch starts, is cancelled or
-        # the look-up changes, so a late answer (another customer's code) is dropped.
-        self._fetch_id = 0
-        self._fetch_started = 0.0
-        self._wait_timer = QTimer(self)
-        self._wait_timer.setInterval(250)
-        self._wait_timer.timeout.connect(self._show_time_waited)
-        self._status_about_otp = False  # the status line speaks of the OTP panel
         self.setWindowTitle(f"capdesk {__version__}")
         self.setObjectName("mainWindow")
 
@@ -112,6 +101,17 @@ class MainWindow(QMainWindow):
         self.training_controls = TrainingControls()
         self.card_panel = CardPanel()
         self.status = StatusPanel()
+        self.otp_flow = OtpLookupFlow(
+            service=service,
+            keeper=self.keeper,
+            run=self._run,
+            show_error=self._show_error,
+            form=self.identifier_form,
+            panel=self.otp_panel,
+            status=self.status,
+            clock=clock,
+            parent=self,
+        )
         self._build_layout()
         self._connect()
         self.admin = AdminControls(self, kiosk=kiosk, clock=clock)
@@ -171,8 +171,8 @@ class MainWindow(QMainWindow):
         self.identifier_form.fetchRequested.connect(self.fetch_otp)
         self.identifier_form.newCustomerRequested.connect(self.new_customer)
         self.identifier_form.cancelRequested.connect(self.cancel_fetch)
-        self.identifier_form.lookupChanged.connect(self._lookup_changed)
-        self.otp_panel.stateChanged.connect(self._otp_state_changed)
+        self.identifier_form.lookupChanged.connect(self.otp_flow.lookup_changed)
+        self.otp_flow.shown.connect(self.otpShown)
         self.training_controls.simulateOtpRequested.connect(self.simulate_otp_request)
         self.training_controls.scenarioChosen.connect(self.choose_scenario)
         self.card_panel.generateRequested.connect(self.generate_cards)
@@ -259,131 +259,21 @@ class MainWindow(QMainWindow):
     # --- OTP -----------------------------------------------------------------------------
 
     def fetch_otp(self, lookup: OtpLookup) -> None:
-        """Fetch ``lookup``'s OTP. Whatever was shown goes at once: it was another
-        look-up's, and this one may fail."""
-        if self.keeper.is_running("fetch"):
-            return
-        self._hide_code()
-        self._fetch_id += 1
-        fetch_id = self._fetch_id
-        cluster = self.service.cluster
-
-        def current(callback: Callable[..., None]) -> Callable[..., None]:
-            """Only for the fetch still wanted (not cancelled, look-up unchanged)."""
-            return lambda *args: callback(*args) if fetch_id == self._fetch_id else None
-
-        task = self._run(
-            self.service.fetch_otp(lookup),
-            key="fetch",
-            on_result=current(lambda result: self._otp_fetched(cluster, lookup, result)),
-            on_error=current(self._fetch_failed),
-            on_done=current(self._fetch_finished),
-        )
-        if task is not None:
-            self.identifier_form.set_busy(True)
-            self._fetch_started = self.clock.monotonic()
-            self._wait_timer.start()
-            self._show_otp_status("busy", "Fetching the OTP…")
-
-    def _otp_fetched(self, cluster: Cluster, lookup: OtpLookup, result: OtpResult) -> None:
-        if lookup.account_id:
-            self.service.remember_account_id(cluster, lookup)
-            self.identifier_form.set_account_ids(self.service.account_ids(cluster))
-        self.otp_panel.show_otp(result, shown_identifier(lookup))
-        if self.otp_panel.code_visible and self.otp_panel.state != "expired":
-            self._show_otp_status(
-                "success",
-                "OTP found. Check the Customer ID, then read the code to the customer.",
-                self._otp_details(cluster, lookup, result),
-            )
-        self.otpShown.emit(result)
-
-    @staticmethod
-    def _otp_details(cluster: Cluster, lookup: OtpLookup, result: OtpResult) -> list[str]:
-        """For support: what was asked, in Capillary's words, and what answered."""
-        pairs = [
-            ("Cluster", cluster.label),
-            ("Identifier", f"{lookup.name.value} {lookup.value}"),
-            ("Source", f"{source_name(lookup.source)} ({lookup.source})"),
-            ("Account id", lookup.account_id),
-            ("Scope", f"{scope_name(lookup.scope)} ({lookup.scope})"),
-            ("Customer ID", result.user_id),
-            ("Org ID", result.org_id),
-            ("Valid until", result.valid_upto_text or result.valid_upto.isoformat()),
-            ("Request id", result.request_id),
-        ]
-        return [f"{label}: {value}" for label, value in pairs if value not in (None, "")]
-
-    def _fetch_failed(self, error: BaseException) -> None:
-        self._hide_code()  # already hidden when the fetch started; never shown back
-        self._show_error(error)
-        self._status_about_otp = True
-
-    def _fetch_finished(self) -> None:
-        self._wait_timer.stop()
-        self.identifier_form.set_busy(False)
-
-    def _show_time_waited(self) -> None:
-        waited = self.clock.monotonic() - self._fetch_started
-        if waited >= WAIT_SHOWN_AFTER_S:
-            self.status.update_busy(f"Waiting for Capillary… {int(waited)} s")
+        self.otp_flow.fetch(lookup)
 
     def cancel_fetch(self) -> None:
-        """Stop waiting (Cancel, Esc): the answer, if it comes, is dropped; what was
-        typed stays."""
-        if not self.keeper.is_running("fetch"):
-            return
-        self.keeper.cancel("fetch")
-        self._fetch_id += 1
-        self._fetch_finished()
-        self._show_otp_status("info", "Stopped waiting for Capillary. Press Enter to try again.")
-
-    def _lookup_changed(self) -> None:
-        """Staff changed who or what to look up: the code shown (or on its way) was
-        another look-up's, so it goes at once."""
-        if self.keeper.is_running("fetch"):
-            self.keeper.cancel("fetch")
-            self._fetch_finished()
-        self._fetch_id += 1
-        self._hide_code()
-        if self._status_about_otp:
-            self.status.clear()
-            self._status_about_otp = False
-
-    def _otp_state_changed(self, state: str) -> None:
-        """Keep the status line in step with the panel: never "read it" beside "Expired"."""
-        if state == "expired" and self._status_about_otp:
-            # The panel has just announced it in the same words.
-            self.status.show_info(
-                "The OTP has expired. Ask the customer to request a new one.", spoken=False
-            )
-
-    def _show_otp_status(self, kind: str, text: str, details: list[str] | None = None) -> None:
-        if kind == "busy":
-            self.status.show_busy(text)
-        elif kind == "success":
-            self.status.show_success(text, details)
-        else:
-            self.status.show_info(text)
-        self._status_about_otp = True
-
-    def _hide_code(self) -> None:
-        self.otp_panel.clear()
+        self.otp_flow.cancel()
 
     def new_customer(self) -> None:
         """Clear everything about the current customer: the next one never sees it.
 
         A card batch still running keeps its status line: it is not about the customer.
         """
-        self.keeper.cancel("fetch")
-        self._fetch_id += 1
-        self._fetch_finished()
+        self.otp_flow.reset()
         self.identifier_form.clear()
-        self.otp_panel.clear()
         self.clipboard.clear_if_ours()
         if not self.keeper.is_running("cards"):
             self.status.clear()
-        self._status_about_otp = False
 
     def simulate_otp_request(self) -> None:
         query = self.identifier_form.current_query()
@@ -490,7 +380,6 @@ class MainWindow(QMainWindow):
         )
 
     def _show_error(self, error: BaseException) -> None:
-        self._status_about_otp = False
         if not isinstance(error, CapdeskError):
             log.error("Unexpected error", exc_info=error)
             error = CapdeskError()
@@ -505,9 +394,7 @@ class MainWindow(QMainWindow):
         and an ambiguous shortcut does nothing at all. Keys no child wanted end here."""
         if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
             event.accept()
-            if self.keeper.is_running("fetch"):
-                self.cancel_fetch()  # Esc stops the wait first; what was typed stays
-            else:
+            if not self.otp_flow.cancel():  # Esc stops a wait first; what was typed stays
                 self.new_customer()
             return
         super().keyPressEvent(event)

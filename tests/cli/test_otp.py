@@ -213,3 +213,20 @@ def test_the_default_country_setting_reads_national_numbers(simulator, run_cli) 
     result = run_cli(*args)
     assert result.code == 0, result.err
     assert json.loads(result.out)["code"] == code
+
+
+@pytest.mark.usefixtures("basic_env")
+def test_a_wechat_id_implies_its_source_and_the_account_comes_from_the_policy(
+    simulator, run_cli
+) -> None:
+    """As in the window: no --source and no --account-id needed once IT set the account."""
+    from capdesk.paths import default_paths
+
+    code = simulator.customer_requests_otp(
+        "wechat", "oWX1-liwei-demo", source="WECHAT", account_id="WECHAT-DEMO1"
+    )
+    policy = "[capdesk]\naccount_ids = WECHAT=WECHAT-DEMO1\n"
+    default_paths().policy_file.write_text(policy, encoding="utf-8")
+    result = run_cli(*_otp_args(simulator, "--json", name="wechat", value="oWX1-liwei-demo"))
+    assert result.code == 0, result.err
+    assert json.loads(result.out)["code"] == code

@@ -179,3 +179,12 @@ def test_the_status_line_follows_the_code_to_expiry_and_hiding(qtbot, desk):
     clock.advance(60)
     qtbot.waitUntil(lambda: not d.window.otp_panel.code_visible, timeout=2000)
     assert "OTP found" not in d.text("statusMessage")
+
+
+def test_editing_the_look_up_clears_only_what_the_status_line_said_of_the_code(qtbot, desk):
+    d = desk()
+    _fetch_ashas_code(qtbot, d)
+    d.window.status.show_info("Card number copied.")  # news about something else
+    qtbot.keyClick(d.child("identifierValue"), Qt.Key.Key_Backspace)
+    _assert_code_gone(d)
+    assert d.text("statusMessage") == "Card number copied."  # not wiped with the code
