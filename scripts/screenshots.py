@@ -28,6 +28,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
     parser.add_argument("--platform", default="offscreen", help="Qt platform (offscreen, xcb)")
+    parser.add_argument(
+        "--size", default="1180x760", help="window size, e.g. 1024x689 (a small screen's)"
+    )
     args = parser.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
     os.environ["CAPDESK_HOME"] = tempfile.mkdtemp(prefix="capdesk-shots-")
@@ -62,11 +65,13 @@ def main() -> int:
         initial_cluster=TRAINING,
     )
     window = MainWindow(service, clock=clock)
-    window.resize(1180, 760)
+    width, height = (int(n) for n in args.size.lower().split("x"))
+    window.resize(width, height)
     window.show()
 
     def shot(name: str) -> None:
-        app.processEvents()
+        for _ in range(3):  # layout requests travel up one parent per pass
+            app.processEvents()
         path = args.out / f"{name}.png"
         window.grab().save(str(path))
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
