@@ -256,7 +256,9 @@ def test_the_status_message_is_heard_with_its_kind(heard: dict) -> None:
     simulated = heard["status_after_simulate"]
     assert simulated["name"] == ("The customer requested an OTP (simulated). Now press Fetch OTP.")
     fetched = heard["status_after_fetch"]
-    assert fetched["name"] == "OTP found. Read it to the customer or copy it."
+    assert fetched["name"] == (
+        "OTP found. Check the Customer ID, then read the code to the customer."
+    )
     assert fetched["description"] == "Done"  # the icon's meaning, not colour alone
     assert heard["status_after_card"]["name"].startswith("Generated card number.")
 
@@ -274,7 +276,8 @@ def test_the_identifier_was_typed_and_is_heard(heard: dict) -> None:
     field = heard["identifier_field"]
     assert field["name"] == "Customer identifier"
     assert re.sub(r"\D", "", field["text"]) == "919876543210"
-    assert field["description"].startswith("Mobile number.")
+    # What will be looked up, heard before Enter as it is seen under the field.
+    assert field["description"] == "Looks up +91 98765 43210 · India"
 
 
 def test_every_control_on_screen_has_a_name(heard: dict) -> None:
