@@ -28,7 +28,7 @@ from capdesk.api.transport import Timeouts, make_session, send
 from capdesk.simulator import TrainingSimulator
 from capdesk.simulator.demo_data import TILL
 from tests.api.local_server import LocalServer, json_answer
-from tests.faults import hostile
+from tests.hostile import server as hostile
 
 DEADLINE = 1.0
 WATCHDOG = "capdesk-request-deadlines"

@@ -1,0 +1,1 @@
+"""Hostile servers and broken PCs: every class of fault, from a raw socket up."""
