@@ -13,6 +13,8 @@ import gc
 import logging
 import os
 import sys
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("QT_API", "pyside6")
 
@@ -24,12 +26,13 @@ from PySide6.QtWidgets import QApplication
 from capdesk import APP_NAME, __version__
 from capdesk.api.clusters import TRAINING, Cluster, load_clusters, resolve_cluster
 from capdesk.api.errors import CapdeskError
-from capdesk.logs import setup_logging
-from capdesk.paths import default_paths, program_dir
+from capdesk.local_faults import data_folder_unavailable, folder_faults, history_unusable
+from capdesk.logs import close_log_file, set_log_problem_listener, setup_logging
+from capdesk.paths import AppPaths, default_paths, program_dir, throwaway_paths
 from capdesk.services import DeskService
-from capdesk.settings import Settings
+from capdesk.settings import Settings, requested_cluster
 from capdesk.store.credentials import CredentialStore
-from capdesk.store.history import CardHistory
+from capdesk.store.history import CardHistory, HistoryError
 from capdesk.store.policy import load_policy
 
 log = logging.getLogger(__name__)
@@ -57,19 +60,56 @@ def build_parser() -> argparse.ArgumentParser:
 def _initial_cluster(
     requested: str | None, settings: Settings, clusters: dict[str, Cluster]
 ) -> Cluster:
-    """--cluster wins, then the machine policy (cluster or base URL), then the last used."""
+    """--cluster wins (unless the policy locks another: SettingLocked), then the machine
+    policy (cluster or base URL), then the last used."""
     policy_values = settings.policy.values
     if requested:
-        return resolve_cluster(requested, None, clusters)
+        chosen = requested_cluster(requested, None, settings.policy, clusters)
+        assert chosen is not None  # a cluster was asked for
+        return chosen
     if "base_url" in policy_values:
         return resolve_cluster(None, policy_values["base_url"], clusters)
     return clusters.get(settings.last_cluster, TRAINING)
 
 
+def _open_history(
+    paths: AppPaths, failed_folders: list[tuple[Path, OSError]]
+) -> tuple[CardHistory | None, CapdeskError | None]:
+    """The history, or why it can't be used: its folder is missing, the file is damaged
+    or from a newer capdesk. The window then opens without it and says so."""
+    for folder, error in failed_folders:
+        if folder == paths.data_dir:
+            return None, data_folder_unavailable(error)
+    try:
+        return CardHistory(paths.history_file), None
+    except HistoryError as error:
+        log.warning("Card history cannot be opened: %s", error.details.as_text())
+        return None, history_unusable(error)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
-    paths = default_paths().ensure()
+    if not args.smoke_test:
+        return _run(args, default_paths())
+    # The smoke test runs in a throwaway profile, removed afterwards: its training
+    # number, settings and log never reach the staff's history.
+    with tempfile.TemporaryDirectory(prefix="capdesk-smoke-", ignore_cleanup_errors=True) as root:
+        try:
+            return _run(args, throwaway_paths(Path(root), default_paths().machine_config_dir))
+        finally:
+            close_log_file()  # the log file lives in the folder about to be removed
+
+
+def _run(args: argparse.Namespace, profile: AppPaths) -> int:
+    """Open the window on ``profile``'s files and run it until it closes."""
+    # A folder that cannot be created, or a log that cannot be written, is said in the
+    # window (an OTP look-up needs neither); it never ends the start with a traceback.
+    paths = profile
+    failed_folders = paths.create_folders()
     setup_logging(paths.log_file)
+    notices = folder_faults(paths, failed_folders)
+    for folder, error in failed_folders:
+        log.warning("Folder %s cannot be created: %s", folder, error)
     policy = load_policy(paths)
     for problem in policy.problems:
         log.warning("Machine policy: %s", problem)
@@ -83,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
 
     settings = Settings(paths, policy)
     # Kiosk: policy or --kiosk; never for the smoke test, which must close by itself.
-    kiosk = (args.kiosk or settings.kiosk) and not args.smoke_test
+    # A policy that exists but cannot be read may have been a kiosk's: fail closed, as
+    # a locked kiosk that says why (capdesk.ui.admin_controls), until IT repairs it.
+    kiosk = (args.kiosk or settings.kiosk or policy.unreadable) and not args.smoke_test
     instance = None
     if kiosk:
         from capdesk.ui.single_instance import SingleInstance, bring_to_front
@@ -102,11 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error.sentence, file=sys.stderr)
         return error.exit_code
 
-    try:
-        history = CardHistory(paths.history_file)
-    except CapdeskError as error:  # e.g. a history written by a newer capdesk
-        print(error.sentence, file=sys.stderr)
-        return error.exit_code
+    history, history_problem = _open_history(paths, failed_folders)
     service = DeskService(
         settings=settings,
         credential_store=CredentialStore(),
@@ -114,12 +152,15 @@ def main(argv: list[str] | None = None) -> int:
         clusters=clusters,
         initial_cluster=cluster,
     )
+    if history_problem is not None:
+        service.history_unusable(history_problem)
 
     from capdesk.ui.main_window import MainWindow  # widgets only once Qt is up
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window = MainWindow(service, kiosk=kiosk)
+    window = MainWindow(service, kiosk=kiosk, notices=notices)
+    set_log_problem_listener(window.logProblem.emit)  # now and whenever it stops working
     if instance is not None:
         instance.activationRequested.connect(lambda: bring_to_front(window))
     finished: asyncio.Future[int] = loop.create_future()
@@ -158,8 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         if smoke_task is not None:
             code = loop.run_until_complete(smoke_task)
     finally:
+        set_log_problem_listener(None)
         loop.run_until_complete(service.close())
-        history.close()
+        if history is not None:
+            history.close()
         asyncio.set_event_loop(None)
         loop.close()
         # A host that called main() (tests, support tools) goes on without the window.

@@ -15,24 +15,50 @@ What is scrubbed:
 * ``password``/``secret``/``token``/``accessToken``-like keys with ``=`` or ``:``, in
   plain text, query strings, Python reprs and JSON;
 * string values of ``"code"`` and ``"key"`` JSON fields (the OTP and the OAuth key).
-  Numeric ``"code": 9001`` error codes stay, and so do request ids.
+  Numeric ``"code": 9001`` error codes stay, and so do request ids;
+* customer identifiers, masked to e.g. ``91******3210`` (see :mod:`capdesk.privacy`).
+
+Terminal escape sequences and control/bidi characters are removed as well (server
+text can reach a record through an exception, see :mod:`capdesk.api.text`), and a
+message stays on one line so that no server text can forge a record.
+
+A log file that cannot be written (folder missing, a folder where the file should be,
+disk full) never prints a traceback per line, as :mod:`logging` does by default: a
+windowed exe has no stderr. The failure is kept for :func:`log_problem` and handed
+once to the listener the window sets (:func:`set_log_problem_listener`), which says
+so in one sentence. The file is created 0600 on POSIX (it names tills and cards).
 """
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
 import re
 import stat
+import sys
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-__all__ = ["MASK", "RedactingFilter", "redact", "register_secret", "setup_logging"]
+from capdesk.api.text import strip_controls
+from capdesk.paths import private_file
+from capdesk.privacy import mask_identifiers
+
+__all__ = [
+    "MASK",
+    "RedactingFilter",
+    "log_problem",
+    "redact",
+    "register_secret",
+    "set_log_problem_listener",
+    "setup_logging",
+]
 
 MASK = "***"
 MAX_BYTES = 1024 * 1024
@@ -146,12 +172,26 @@ def redact(text: str) -> str:
         text = _SECRET_PAIR.sub(_mask_value, text)
     if ('"' in text or "'" in text) and any(word in lowered for word in _QUOTED_FIELD_WORDS):
         text = _QUOTED_FIELD.sub(_mask_value, text)  # its keys are always quoted
-    return text
+    return mask_identifiers(text)  # customers' mobiles, emails, ids: a shared PC's disk
 
 
 # --- the filter ----------------------------------------------------------------------
 
 _exception_formatter = logging.Formatter()
+
+
+def _scrub(text: str, keep: str = "") -> str:
+    """``text`` redacted, and without terminal escapes or control characters.
+
+    A server's header or message can reach a record through an exception's text; in
+    the log file an ``ESC [2J`` or a bidi override would mislead whoever reads it in a
+    terminal, and a newline would forge a record of its own. So a message stays on one
+    line (``keep=""``); tracebacks keep their newlines. Redacted again after cleaning
+    when cleaning changed something, in case a removed character split a secret.
+    """
+    text = redact(text)
+    cleaned = strip_controls(text, keep)
+    return text if cleaned == text else redact(cleaned)
 
 
 class RedactingFilter(logging.Filter):
@@ -162,16 +202,16 @@ class RedactingFilter(logging.Filter):
             message = record.getMessage()
         except Exception:  # a bad format string must not hide the record, nor raise
             message = f"{record.msg!s} {record.args!r}"
-        record.msg = redact(message)
+        record.msg = _scrub(message)
         record.args = None
         if record.exc_info:
             if not record.exc_text:
                 record.exc_text = _exception_formatter.formatException(record.exc_info)
             record.exc_info = None  # formatters reuse exc_text; the raw exception goes
         if record.exc_text:
-            record.exc_text = redact(record.exc_text)
+            record.exc_text = _scrub(record.exc_text, keep="\n")
         if record.stack_info:
-            record.stack_info = redact(record.stack_info)
+            record.stack_info = _scrub(record.stack_info, keep="\n")
         return True
 
 
@@ -190,6 +230,7 @@ class _LogFile(RotatingFileHandler):
     _regular = True
 
     def _open(self) -> io.TextIOWrapper:
+        private_file(Path(self.baseFilename))  # 0600 before it holds a line (rotation too)
         stream = super()._open()
         status = os.fstat(stream.fileno())
         self._size, self._regular = status.st_size, stat.S_ISREG(status.st_mode)
@@ -216,6 +257,17 @@ class _LogFile(RotatingFileHandler):
             raise
         except Exception:
             self.handleError(record)
+            return
+        _log_works()
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """Keep the failure for the window, quietly: never a traceback on stderr."""
+        error = sys.exc_info()[1]
+        if self.stream is not None and isinstance(error, OSError):
+            with contextlib.suppress(OSError):  # e.g. disk full: reopen on the next record
+                self.stream.close()
+            self.stream = None
+        _report_problem(error if isinstance(error, Exception) else None)
 
 
 class _Formatter(logging.Formatter):
@@ -233,6 +285,51 @@ class _Formatter(logging.Formatter):
         return self.default_msec_format % (stamp, record.msecs)
 
 
+# --- a log that cannot be written ------------------------------------------------------
+
+_problem_lock = threading.Lock()
+_problem: Exception | None = None  # the last failure; None while the log works
+_problem_listener: Callable[[Exception], None] | None = None
+_problem_reported = False  # the listener hears once per run of failures, not per line
+
+
+def log_problem() -> Exception | None:
+    """Why the log file could not be written last time, or None when it works."""
+    return _problem
+
+
+def set_log_problem_listener(listener: Callable[[Exception], None] | None) -> None:
+    """Call ``listener(error)`` when the log file stops working (once until it works
+    again), from whichever thread was logging; a failure already known is reported
+    at once. The window passes a Qt signal's ``emit``, which is safe from any thread."""
+    global _problem_listener, _problem_reported
+    with _problem_lock:
+        _problem_listener = listener
+        pending = _problem if listener is not None else None
+        _problem_reported = pending is not None
+    if listener is not None and pending is not None:
+        listener(pending)
+
+
+def _report_problem(error: Exception | None) -> None:
+    global _problem, _problem_reported
+    error = error or OSError("the log file could not be written")
+    with _problem_lock:
+        _problem = error
+        listener = None if _problem_reported else _problem_listener
+        _problem_reported = _problem_reported or listener is not None
+    if listener is not None:
+        with contextlib.suppress(Exception):  # a listener's bug must not break logging
+            listener(error)
+
+
+def _log_works() -> None:
+    global _problem, _problem_reported
+    if _problem is not None:  # cheap check first: this runs for every line
+        with _problem_lock:
+            _problem, _problem_reported = None, False
+
+
 def _ensure_filter(handler: logging.Handler) -> None:
     if not any(isinstance(f, RedactingFilter) for f in handler.filters):
         handler.addFilter(RedactingFilter())
@@ -246,7 +343,12 @@ def setup_logging(log_file: Path, level: int = logging.INFO) -> None:
     up earlier cannot print a secret either.
     """
     log_file = Path(log_file)
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    _log_works()  # a new file: forget the old one's failure
+    try:  # now, so the window can say so when it opens, not at the first line
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        private_file(log_file)
+    except OSError as error:
+        _report_problem(error)
     root = logging.getLogger()
     for handler in list(root.handlers):
         if handler.get_name() == _HANDLER_NAME:
@@ -262,3 +364,14 @@ def setup_logging(log_file: Path, level: int = logging.INFO) -> None:
         _ensure_filter(existing)
     root.setLevel(level)
     logging.captureWarnings(True)
+
+
+def close_log_file() -> None:
+    """Detach and close capdesk's log file (the smoke test's lives in a folder that is
+    removed next; on Windows an open file would keep it). Later records go nowhere
+    until :func:`setup_logging` is called again."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if handler.get_name() == _HANDLER_NAME:
+            root.removeHandler(handler)
+            handler.close()

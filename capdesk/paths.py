@@ -56,9 +56,75 @@ class AppPaths:
         return [self.machine_config_dir / "clusters.toml", self.config_dir / "clusters.toml"]
 
     def ensure(self) -> AppPaths:
-        for folder in (self.config_dir, self.data_dir, self.log_dir):
-            folder.mkdir(parents=True, exist_ok=True)
+        """Create the user folders (0700 on POSIX); raise the first OSError."""
+        for _folder, error in self.create_folders():
+            raise error
         return self
+
+    def create_folders(self) -> list[tuple[Path, OSError]]:
+        """Create the user folders (0700 on POSIX); return the ones that failed.
+
+        Never raises: the window starts without a folder it cannot create and says
+        so (an OTP look-up needs neither the history nor the log).
+        """
+        failed: list[tuple[Path, OSError]] = []
+        for folder in (self.config_dir, self.data_dir, self.log_dir):
+            try:
+                private_folder(folder)
+            except OSError as error:
+                failed.append((folder, error))
+        return failed
+
+
+# --- files only this user may read (POSIX) ------------------------------------------
+#
+# Counter PCs are shared and history, settings and logs name customers' cards and
+# tills. On POSIX every file capdesk creates is 0600 and every folder 0700, set with
+# an explicit mode and chmod, not left to the umask (which a login script may have
+# set to 022). Windows keeps a profile's ACLs, which already limit them to the user.
+PRIVATE_FILE_MODE = 0o600
+PRIVATE_DIR_MODE = 0o700
+_POSIX = os.name == "posix"
+
+
+def private_folder(folder: Path) -> Path:
+    """Create ``folder`` (and parents) if missing; make the folder itself 0700.
+
+    Parents capdesk did not name (``~/.config``) keep their mode: only ``folder`` is
+    capdesk's own.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR_MODE)
+    if _POSIX and (folder.stat().st_mode & 0o777) != PRIVATE_DIR_MODE:
+        os.chmod(folder, PRIVATE_DIR_MODE)
+    return folder
+
+
+def private_file(path: Path) -> Path:
+    """Create ``path`` empty if missing, and make it 0600 (also when it already existed).
+
+    Called before SQLite, Qt or logging open a file: they keep an existing file's mode
+    (SQLite gives ``-wal``/``-shm`` the database's mode, Qt's QSaveFile the old file's).
+    """
+    path = Path(path)
+    descriptor = os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE_MODE)
+    try:
+        if _POSIX:
+            os.fchmod(descriptor, PRIVATE_FILE_MODE)
+    finally:
+        os.close(descriptor)
+    return path
+
+
+def throwaway_paths(root: Path, machine_config_dir: Path) -> AppPaths:
+    """User folders under ``root`` (a temporary folder), for ``--smoke-test``.
+
+    The smoke test generates a real training number and writes settings and a log:
+    none of it belongs in the staff's profile (the history collected a training number
+    per check). The machine folder stays the real one: it is only read (policy, IT's
+    clusters), and the check should see what staff see.
+    """
+    return AppPaths(root / "config", root / "data", root / "logs", machine_config_dir)
 
 
 def program_dir() -> Path:

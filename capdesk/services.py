@@ -33,6 +33,7 @@ from capdesk.api.errors import CapdeskError, ErrorDetails, InvalidInput, NotSign
 from capdesk.api.models import OtpLookup, OtpResult
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.executor import DaemonThreadExecutor
+from capdesk.local_faults import CardsNeedHistory
 from capdesk.store.history import CardHistory, HistoryEntry, HistoryError
 
 if TYPE_CHECKING:  # imported where used, in worker threads: the first screen needs none
@@ -66,7 +67,7 @@ class DeskService:
         *,
         settings: Settings,
         credential_store: CredentialStore,
-        history: CardHistory,
+        history: CardHistory | None,
         clusters: dict[str, Cluster],
         clock: Clock = SYSTEM_CLOCK,
         executor: Executor | None = None,
@@ -76,6 +77,11 @@ class DeskService:
         self.settings = settings
         self.credential_store = credential_store
         self.history = history
+        # Why the history is not to be used (it failed to open or to read): card
+        # numbers are then refused before any call, since none could be saved first.
+        self.history_problem: CapdeskError | None = None
+        if history is None:
+            self.history_problem = HistoryError()
         self.clusters = clusters
         self.clock = clock
         self._owns_executor = executor is None
@@ -140,11 +146,23 @@ class DeskService:
                 else:
                     from capdesk.simulator import TrainingSimulator
 
-                    simulator = TrainingSimulator()
+                    simulator = TrainingSimulator(card_numbers_taken=self._training_numbers())
                 simulator.start()
                 self.training = simulator
                 log.info("Training cluster running at %s", simulator.base_url)
             return self.training
+
+    def _training_numbers(self) -> set[str]:
+        """The history's training numbers, so a new simulator run never repeats one.
+        An unreadable history only loses that guarantee (the run still starts at a
+        random point): training must go on working without it."""
+        try:
+            if self.history is None or self.history_problem is not None:
+                return set()
+            return self.history.training_numbers()
+        except HistoryError as error:
+            log.warning("Training numbers not read from the history: %s", error.kind)
+            return set()
 
     def base_url(self, cluster: Cluster) -> str:
         if cluster.training:
@@ -162,13 +180,22 @@ class DeskService:
         return self.credential_store.load(cluster.key)
 
     def signed_in_as(self, cluster: Cluster) -> str | None:
+        return self.sign_in_status(cluster)[0]
+
+    def sign_in_status(self, cluster: Cluster) -> tuple[str | None, CapdeskError | None]:
+        """Who is signed in, and why that could not be read (a missing or locked OS
+        password store): the window says so at once, not only at the first look-up."""
         if cluster.training:
-            return TRAINING_TILL_NAME
+            return TRAINING_TILL_NAME, None
         try:
             credentials = self.stored_credentials(cluster)
-        except CapdeskError:
-            return None
-        return credentials.display_name if credentials else None
+        except CapdeskError as error:
+            return None, error
+        return (credentials.display_name if credentials else None), None
+
+    def history_unusable(self, problem: CapdeskError) -> None:
+        """The history could not be read: show none of it, and generate no card numbers."""
+        self.history_problem = problem
 
     def account_ids(self, cluster: Cluster) -> dict[str, str]:
         """The account id per source for ``cluster`` (see ``Settings.account_ids``)."""
@@ -321,10 +348,17 @@ class DeskService:
         self, client: CapillaryClient, cluster: Cluster, till: str
     ) -> HistoryEntry:
         """One number, recorded durably before anyone sees it. Runs in a worker."""
+        history = self.history
+        if history is None:  # checked before the batch too: never consume what can't be kept
+            raise CardsNeedHistory()
         result = client.generate_card_number()
         try:
-            return self.history.append(
-                result.number, cluster=cluster.label, till=till, request_id=result.request_id
+            return history.append(
+                result.number,
+                cluster=cluster.label,
+                till=till,
+                request_id=result.request_id,
+                training=cluster.training,  # simulated numbers are never real cards
             )
         except HistoryError as error:
             # The number is consumed either way: say it, so staff can still write it down.
@@ -368,6 +402,9 @@ class DeskService:
         """
         if count < 1:
             raise InvalidInput("Choose how many card numbers to generate (at least 1).")
+        if self.history is None or self.history_problem is not None:
+            # Before any call: a number that cannot be saved first is not consumed at all.
+            raise CardsNeedHistory(details=self.history_problem and self.history_problem.details)
         cluster = self.cluster
         client, till = await self._in_worker(self._client, cluster)
         cancel = cancel or asyncio.Event()

@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar, overload
 
 from PySide6.QtCore import QSettings
 
+from capdesk.api.clusters import TRAINING, Cluster, custom_cluster, resolve_cluster
 from capdesk.api.errors import CapdeskError, InvalidInput
 from capdesk.api.sources import TRAINING_ACCOUNT_IDS
-from capdesk.paths import AppPaths
+from capdesk.paths import AppPaths, private_file
 from capdesk.store import policy as policy_module
 from capdesk.store.policy import Policy, load_policy
 
@@ -171,6 +172,9 @@ class Settings:
         self._policy = policy if policy is not None else load_policy(paths)
         try:
             paths.settings_file.parent.mkdir(parents=True, exist_ok=True)
+            # 0600 on POSIX before Qt writes it: QSaveFile keeps an existing file's mode
+            # (a new one it creates 0644, readable by every account on a shared PC).
+            private_file(paths.settings_file)
         except OSError as error:
             log.warning("settings folder cannot be created (%s)", type(error).__name__)
         self._qsettings = QSettings(str(paths.settings_file), QSettings.Format.IniFormat)
@@ -304,3 +308,54 @@ class Settings:
 SETTING_NAMES: tuple[str, ...] = tuple(
     name for name, value in vars(Settings).items() if isinstance(value, _Setting)
 )
+
+
+# --- the cluster a machine policy locks --------------------------------------------------
+
+CLUSTER_LOCKED = (
+    "This PC is set by IT to one cluster. Run capdesk without --cluster or --base-url, or ask IT."
+)
+
+
+def locked_cluster(policy: Policy, clusters: Mapping[str, Cluster]) -> Cluster | None:
+    """The cluster the machine policy locks, or None when staff may choose.
+
+    A locked ``base_url`` wins (as when the window opens), then a locked ``cluster``;
+    a ``cluster`` locked without a value is held at the default, training (as
+    :class:`Settings` holds every locked key the policy does not set). A locked name
+    this PC does not know is training too, as in the window.
+    """
+    if policy.is_locked("base_url") and policy.get("base_url"):
+        return custom_cluster(policy.get("base_url"))
+    if policy.is_locked("cluster"):
+        key = policy.get("cluster", TRAINING.key)
+        return clusters.get(key, TRAINING)
+    return None
+
+
+def _same_cluster(one: Cluster, other: Cluster) -> bool:
+    """The same entry, or two names for the same address (``--cluster eu`` and its URL)."""
+    if one.key == other.key:
+        return True
+    if one.base_url and other.base_url:
+        return custom_cluster(one.base_url).key == custom_cluster(other.base_url).key
+    return False
+
+
+def requested_cluster(
+    name: str | None, base_url: str | None, policy: Policy, clusters: Mapping[str, Cluster]
+) -> Cluster | None:
+    """The cluster ``--cluster``/``--base-url`` ask for, held to the one the policy locks.
+
+    Nothing asked: the locked cluster, or None (the caller's own default applies).
+    Asked for another one than the policy locks: :class:`SettingLocked` (exit code 2),
+    because IT locked it so that no till works against another cluster from this PC,
+    by window or by command line.
+    """
+    locked = locked_cluster(policy, clusters)
+    if not (name and name.strip()) and not base_url:
+        return locked
+    wanted = resolve_cluster(name, base_url, clusters)
+    if locked is not None and not _same_cluster(wanted, locked):
+        raise SettingLocked(CLUSTER_LOCKED)
+    return wanted

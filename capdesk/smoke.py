@@ -3,7 +3,8 @@
 It drives the real window on the training cluster exactly as staff would: the demo
 customer requests an OTP, staff fetch it, staff generate a card number. One line
 is printed per step; the installer's checks run it on frozen builds. The OTP code
-itself is never printed.
+itself is never printed. ``capdesk.app`` runs it in a throwaway profile, so the
+training number it generates never reaches the staff's history.
 """
 
 from __future__ import annotations
@@ -77,7 +78,10 @@ async def run_smoke_test(window: MainWindow, emit: Callable[[str], None]) -> int
         )
         if not entries:
             raise CapdeskError("No card number came back.")
-        emit(f"ok   card number {entries[0].number} generated and saved in the history")
+        emit(
+            f"ok   card number {entries[0].number} generated and saved in the smoke test's "
+            "own history"
+        )
     except CapdeskError as error:
         emit(f"FAIL {error.sentence}")
         for line in error.details.lines():

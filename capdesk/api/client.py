@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from typing import Any
 
@@ -22,20 +22,16 @@ from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
 from capdesk.api.clusters import check_base_url
 from capdesk.api.deadline import Deadline
 from capdesk.api.errors import (
-    AuthenticationFailed,
     CapdeskError,
-    CustomerNotFound,
     ErrorDetails,
     InvalidInput,
-    InvalidRequest,
-    NotPermitted,
     NoValidOtp,
-    RateLimited,
     UnreadableResponse,
 )
 from capdesk.api.identifiers import IdentifierName
 from capdesk.api.models import CardNumberResult, OtpLookup, OtpResult
 from capdesk.api.oauth import OAuthTokenManager
+from capdesk.api.proof import judge_probe
 from capdesk.api.responses import (
     OP_CARD_NUMBER,
     OP_CHECK,
@@ -52,6 +48,7 @@ from capdesk.api.responses import (
 from capdesk.api.transport import DEFAULT_TIMEOUTS, RawResponse, Timeouts, make_session, send
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.logs import register_secret
+from capdesk.privacy import register_identifier
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +81,7 @@ def _identifier_value(name: IdentifierName | None, value: str) -> str:
             "That mobile number was not checked before sending. Type it again "
             "with the country code, for example +91 98765 43210."
         )
+    register_identifier(text)  # masked in every later log line, wherever it turns up
     return text
 
 
@@ -267,10 +265,13 @@ class CapillaryClient:
         return entity
 
     def check_credentials(self) -> None:
-        """Prove the credentials work without consuming anything.
+        """Prove the credentials work without consuming anything, and that the address
+        is Capillary's (raises :class:`NotCapillary` otherwise).
 
-        OAuth: fetch a fresh token. Basic: look up an OTP for an identifier no customer
-        has; "no customer" or similar answers mean the till was accepted.
+        OAuth: fetch a fresh token (its answer is checked by the token manager). Basic:
+        look up an OTP for an identifier no customer has; only Capillary's documented
+        "no such customer" kind of answer means the till was accepted: a portal's 404
+        page or an empty 200 proves nothing (see :mod:`capdesk.api.proof`).
         """
         if self._oauth is not None:
             self._oauth.refresh()
@@ -281,12 +282,14 @@ class CapillaryClient:
             "source": "INSTORE",
             "scope": "POINTS",
         }
-        try:
-            self._call("GET", "/v2/otp", params=params, operation=OP_CHECK, retry=True)
-        except (AuthenticationFailed, NotPermitted):
-            raise
-        except (CustomerNotFound, NoValidOtp, InvalidRequest, RateLimited) as answer:
-            log.debug("Credential check answered %s: credentials accepted", answer.kind)
+
+        def judge(raw: RawResponse, doc: Any) -> CapdeskError | None:
+            return judge_probe(
+                raw.status, raw.headers, raw.body, doc, cluster_label=self.cluster_label
+            )
+
+        self._call("GET", "/v2/otp", params=params, operation=OP_CHECK, retry=True, judge=judge)
+        log.debug("Credential check answered like Capillary: credentials accepted")
 
     def close(self) -> None:
         """Close both sessions' connections. The client is not used afterwards."""
@@ -325,9 +328,13 @@ class CapillaryClient:
         retry: bool,
         params: Mapping[str, str] | None = None,
         body: bytes | None = None,
+        judge: Callable[[RawResponse, Any], CapdeskError | None] | None = None,
     ) -> tuple[RawResponse, Any]:
         """Send, log, re-authenticate once on an OAuth 401, classify; return a success
-        and its body as parsed JSON (parsed once, here, for the caller too)."""
+        and its body as parsed JSON (parsed once, here, for the caller too).
+
+        ``judge`` replaces :func:`classify` for a call whose success needs more proof
+        (the sign-in check): it returns the error to raise, or None."""
         session = self._retrying if retry else self._once
         # With OAuth a call may fetch a token and, after a 401, a second one and send
         # again: one deadline covers all of it (each send() keeps to the earlier of its
@@ -370,13 +377,17 @@ class CapillaryClient:
                     self._oauth.invalidate(token)
                     continue
                 doc = load_json(raw.body)
-                error = classify(
-                    raw.status,
-                    raw.headers,
-                    raw.body,
-                    cluster_label=self.cluster_label,
-                    operation=operation,
-                    doc=doc,
+                error = (
+                    judge(raw, doc)
+                    if judge is not None
+                    else classify(
+                        raw.status,
+                        raw.headers,
+                        raw.body,
+                        cluster_label=self.cluster_label,
+                        operation=operation,
+                        doc=doc,
+                    )
                 )
                 if error is not None:
                     raise error

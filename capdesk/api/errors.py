@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
+from capdesk.api.text import clean_server_text_or_none
+
 
 @dataclass(frozen=True)
 class ErrorDetails:
@@ -32,6 +34,19 @@ class ErrorDetails:
     # What an administrator must change, with the exact configuration names: too
     # technical for the counter's sentence, but exactly what support reads out to them.
     help: str | None = None
+
+    def __post_init__(self) -> None:
+        """Clean the fields a server (or an exception about its answer) can fill.
+
+        Details reach the terminal, the log, the window and the clipboard; a header,
+        a Capillary message or a ``BadStatusLine`` text may carry escape sequences,
+        bidi overrides or a megabyte of text, so they are cleaned here, whoever built
+        the details. (``cluster`` and ``help`` are capdesk's own words.)
+        """
+        for name, limit in (("message", 300), ("request_id", 200), ("technical", 300)):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, clean_server_text_or_none(value, limit))
 
     def lines(self) -> list[str]:
         """Human-readable ``Label: value`` lines, only for the fields that are known."""
@@ -151,6 +166,18 @@ class KeyringUnavailable(CapdeskError):
     )
 
 
+class KeyringIsLocked(KeyringUnavailable):
+    """The OS credential store exists but is locked (keyring's ``KeyringLocked``: e.g.
+    the Secret Service collection's unlock prompt was dismissed). Unlike a missing one,
+    the person at the counter can fix it themselves."""
+
+    kind = "keyring_locked"
+    default_sentence = (
+        "The password store on this computer is locked, so capdesk can't read the till "
+        "credentials. Unlock it when the computer asks, then try again."
+    )
+
+
 class NotPermitted(CapdeskError):
     kind = "not_permitted"
     exit_code = 3
@@ -239,4 +266,19 @@ class UnreadableResponse(CapdeskError):
     exit_code = 6
     default_sentence = (
         "Capillary's answer could not be read. Try again; if it keeps happening, call support."
+    )
+
+
+class NotCapillary(UnreadableResponse):
+    """The address answered, but not as Capillary does (a captive portal, a proxy's page,
+    another web server, a redirect): nothing proves who checked the credentials.
+
+    Raised by the sign-in checks (:mod:`capdesk.api.proof`), so that a till is never
+    reported as signed in, nor stored, on the word of a server that is not Capillary.
+    Exit code 6 like any answer capdesk cannot use.
+    """
+
+    kind = "not_capillary"
+    default_sentence = (
+        "This address does not answer like Capillary. Check the cluster address, or ask IT."
     )

@@ -18,7 +18,8 @@ import requests
 
 from capdesk.api.auth import OAuthCredentials
 from capdesk.api.errors import ErrorDetails, UnreadableResponse
-from capdesk.api.responses import OP_TOKEN, classify, load_json, request_id_of
+from capdesk.api.proof import judge_token
+from capdesk.api.responses import load_json, request_id_of
 from capdesk.api.transport import DEFAULT_TIMEOUTS, Timeouts, send
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.logs import register_secret
@@ -101,8 +102,10 @@ class OAuthTokenManager:
             raw.elapsed * 1000,
             request_id_of(raw.headers) or "-",
         )
-        error = classify(
-            raw.status, raw.headers, raw.body, cluster_label=self._label, operation=OP_TOKEN
+        # Capillary's token body, or its error body: anything else (a portal's page, a
+        # redirect, JSON of another shape) is NotCapillary, never "key rejected".
+        error = judge_token(
+            raw.status, raw.headers, raw.body, load_json(raw.body), cluster_label=self._label
         )
         if error is not None:
             raise error

@@ -53,6 +53,7 @@ from urllib3.util.retry import Retry
 from capdesk.api.deadline import Deadline, SocketWatch, current_deadline
 from capdesk.api.errors import ErrorDetails, NetworkError, UnreadableResponse
 from capdesk.api.retry import MAX_RETRY_AFTER, RETRY_STATUSES, CappedRetry
+from capdesk.api.wire import request_id_of
 from capdesk.clock import SYSTEM_CLOCK, Clock
 
 log = logging.getLogger(__name__)
@@ -379,7 +380,7 @@ def _read_capped(
         return UnreadableResponse(
             details=ErrorDetails(
                 http_status=response.status_code,
-                request_id=response.headers.get("X-Cap-Requestid"),
+                request_id=request_id_of(response.headers),
                 cluster=cluster_label or None,
                 technical=f"Answer too large ({size}); refused past {max_body} bytes",
             )

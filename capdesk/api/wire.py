@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from capdesk.api.models import ApiWarning, ServerTime
+from capdesk.api.text import clean_server_text, clean_server_text_or_none
 
 REQUEST_ID_HEADER = "X-Cap-Requestid"
 MAX_MESSAGE = 300
@@ -40,8 +41,9 @@ def header(headers: Mapping[str, str] | None, name: str) -> str | None:
 
 
 def request_id_of(headers: Mapping[str, str] | None) -> str | None:
-    value = header(headers, REQUEST_ID_HEADER)
-    return value[:200] if value else None
+    """``X-Cap-Requestid``, cleaned: it is shown, printed, logged and stored in the history,
+    and whatever answers at the address chooses its bytes (escape sequences included)."""
+    return clean_server_text_or_none(header(headers, REQUEST_ID_HEADER), 200)
 
 
 def parse_http_date(value: str | None) -> datetime | None:
@@ -107,7 +109,8 @@ def load_json(body: bytes | None) -> Any:
 
 
 def clean_message(message: Any) -> str | None:
-    """A server message fit for details: stray quotes and control characters removed."""
+    """A server message fit for details: cleaned (see :func:`clean_server_text`: no
+    escape sequences, control or bidi characters, bounded) and stray quotes removed."""
     if message is None:
         return None
     if not isinstance(message, str):
@@ -115,9 +118,8 @@ def clean_message(message: Any) -> str | None:
             message = json.dumps(message, ensure_ascii=False)
         except (TypeError, ValueError, RecursionError):
             return None
-    text = "".join(ch if ch.isprintable() else " " for ch in message).strip()
-    text = text.strip("\"'").strip()
-    return text[:MAX_MESSAGE] or None
+    text = clean_server_text(message, MAX_MESSAGE).strip("\"'").strip()
+    return text or None
 
 
 def as_int(value: Any) -> int | None:
@@ -154,6 +156,6 @@ def warnings_of(doc: Any) -> tuple[ApiWarning, ...]:
 
 
 def non_json_note(headers: Mapping[str, str] | None, body: bytes | None) -> str:
-    kind = header(headers, "Content-Type") or "no content type"
+    kind = clean_server_text(header(headers, "Content-Type"), 60) or "no content type"
     size = len(body or b"")
-    return "Empty body" if not size else f"Body was not JSON ({kind[:60]}, {size} bytes)"
+    return "Empty body" if not size else f"Body was not JSON ({kind}, {size} bytes)"

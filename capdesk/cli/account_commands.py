@@ -58,7 +58,7 @@ def _typed_credentials(args: argparse.Namespace) -> Credentials:
 def run_login(args: argparse.Namespace, runtime: Runtime) -> int:
     from capdesk.store.credentials import CredentialStore
 
-    cluster = choose_cluster(args.cluster, args.base_url, runtime.paths)
+    cluster = choose_cluster(args.cluster, args.base_url, runtime)
     if cluster.training:
         print(
             "The training cluster needs no sign-in: it always uses the demo till "
@@ -81,7 +81,7 @@ def run_login(args: argparse.Namespace, runtime: Runtime) -> int:
 def run_logout(args: argparse.Namespace, runtime: Runtime) -> int:
     from capdesk.store.credentials import CredentialStore
 
-    cluster = choose_cluster(args.cluster, args.base_url, runtime.paths)
+    cluster = choose_cluster(args.cluster, args.base_url, runtime)
     if cluster.training:
         print("The training cluster has no sign-in to remove.")
         return 0

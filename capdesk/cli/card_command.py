@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
 import json
 import logging
 import os
@@ -27,8 +26,9 @@ from typing import TYPE_CHECKING, TextIO
 
 from capdesk.api.errors import CapdeskError
 from capdesk.api.models import ApiWarning
-from capdesk.cli.output import TRAINING_BANNER, plural, print_error
+from capdesk.cli.output import TRAINING_BANNER, plural, print_error, print_line
 from capdesk.cli.runtime import Runtime, choose_cluster, connect, credentials_for
+from capdesk.store.csv_export import CsvWriter
 
 if TYPE_CHECKING:
     from capdesk.api.client import CapillaryClient
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EXIT_INTERRUPTED = 130
+CSV_HEADER = ("cardNumber",)  # ``--csv``: scripts read this header (README)
 
 
 class DeferredInterrupt:
@@ -128,18 +129,20 @@ def generate_batch(
     err: TextIO,
     output: str = "text",
     interrupt: DeferredInterrupt | None = None,
+    training: bool = False,
 ) -> Batch:
     """Generate up to ``count`` numbers; each is committed to history before it is shown.
 
     ``output`` is ``text`` (one per line, streamed), ``csv`` (header then streamed)
     or ``json`` (nothing streamed; the caller prints the object at the end).
+    ``training`` marks the history rows as simulated numbers.
     """
     batch = Batch()
     progress = Progress(err, count)
-    writer = csv.writer(out, lineterminator="\n") if output == "csv" else None
+    writer: CsvWriter | None = None
     try:
-        if writer is not None:
-            writer.writerow(["cardNumber"])
+        if output == "csv":  # the window's Export CSV writer: formulas defused the same way
+            writer = CsvWriter(out, CSV_HEADER, lineterminator="\n")
             out.flush()
         for done in range(count):
             if interrupt is not None and interrupt.requested:
@@ -148,7 +151,11 @@ def generate_batch(
             result = client.generate_card_number()
             try:
                 history.append(
-                    result.number, cluster=cluster, till=till, request_id=result.request_id
+                    result.number,
+                    cluster=cluster,
+                    till=till,
+                    request_id=result.request_id,
+                    training=training,
                 )
             except BaseException as problem:
                 # Received but perhaps not saved: show it anyway so it is not lost, then stop.
@@ -167,7 +174,7 @@ def generate_batch(
             batch.add_warnings(result.warnings)
             progress.clear()
             if writer is not None:
-                writer.writerow([result.number])
+                writer.write_row([result.number])
                 out.flush()
             elif output == "text":
                 print(result.number, file=out, flush=True)
@@ -202,7 +209,7 @@ def report_batch(batch: Batch, *, output: str, out: TextIO, err: TextIO) -> int:
     elif batch.warnings:
         for warning in batch.warnings:
             code = f" (code {warning.code})" if warning.code is not None else ""
-            print(f"Warning: {warning.message}{code}", file=err)
+            print_line(f"Warning: {warning.message}{code}", err)
     if batch.output_closed:
         print(f"The output was closed, so capdesk stopped. {_saved_line(batch)}", file=err)
         return EXIT_INTERRUPTED
@@ -221,14 +228,19 @@ def run_card_number(args: argparse.Namespace, runtime: Runtime) -> int:
     from capdesk.store.history import CardHistory
 
     output = "json" if args.json else "csv" if args.csv else "text"
-    cluster = choose_cluster(args.cluster, args.base_url, runtime.paths)
+    cluster = choose_cluster(args.cluster, args.base_url, runtime)
     credentials = credentials_for(cluster)
     if cluster.training:
         print(TRAINING_BANNER, file=sys.stderr)
     # The history opens before any number is consumed: if it cannot, nothing is lost.
     history = CardHistory(runtime.paths.history_file)
     try:
-        with connect(runtime, cluster, credentials) as connection, DeferredInterrupt() as stop:
+        # Training: the history's training numbers, so this run never repeats one.
+        taken = history.training_numbers() if cluster.training else set()
+        with (
+            connect(runtime, cluster, credentials, card_numbers_taken=taken) as connection,
+            DeferredInterrupt() as stop,
+        ):
             batch = generate_batch(
                 connection.client,
                 history,
@@ -239,6 +251,7 @@ def run_card_number(args: argparse.Namespace, runtime: Runtime) -> int:
                 err=sys.stderr,
                 output=output,
                 interrupt=stop,
+                training=cluster.training,
             )
     finally:
         history.close()

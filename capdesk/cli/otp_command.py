@@ -13,7 +13,7 @@ import json
 import logging
 import sys
 
-from capdesk.cli.output import TRAINING_BANNER, format_validity, group_code
+from capdesk.cli.output import TRAINING_BANNER, format_validity, group_code, print_line
 from capdesk.cli.runtime import Runtime, choose_cluster, connect
 from capdesk.clock import SYSTEM_CLOCK, Clock
 
@@ -37,7 +37,7 @@ def run_otp(args: argparse.Namespace, runtime: Runtime, clock: Clock = SYSTEM_CL
         scope=args.scope,
         threshold=args.threshold,
     )
-    cluster = choose_cluster(args.cluster, args.base_url, runtime.paths)
+    cluster = choose_cluster(args.cluster, args.base_url, runtime)
     if lookup.account_id is None and source in SOURCES_NEEDING_ACCOUNT:
         # Not typed: the account IT set for this cluster, or the one last used on it.
         known = runtime.settings.account_ids(cluster.key, training=cluster.training)
@@ -67,5 +67,5 @@ def run_otp(args: argparse.Namespace, runtime: Runtime, clock: Clock = SYSTEM_CL
         print("   ".join(ids))
     for warning in result.warnings:
         code = f" (code {warning.code})" if warning.code is not None else ""
-        print(f"Warning: {warning.message}{code}")
+        print_line(f"Warning: {warning.message}{code}")
     return 0

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import TextIO
 
 from capdesk.api.errors import CapdeskError
+from capdesk.api.text import strip_controls
+from capdesk.privacy import mask_identifiers
 
 TRAINING_BANNER = "Training cluster: simulated data, not real customers."
 
@@ -48,11 +50,29 @@ def format_validity(seconds_left: float, valid_upto: datetime) -> str:
     return f"Valid for {format_duration(seconds_left)} (until {local} local time)"
 
 
+def terminal_line(text: object) -> str:
+    """``text`` as one line a terminal shows as it is: no escape sequence, control or
+    bidi character, no line break of its own.
+
+    Server text is cleaned where it enters capdesk (see :mod:`capdesk.api.text`); this
+    is the last line of defence for whatever reaches a terminal another way (an
+    exception's text, a number read back from an old history), because there an
+    ``ESC ] 0 ;`` retitles the window and an ``ESC [ 2 J`` clears what staff were reading.
+    """
+    return strip_controls(str(text))
+
+
+def print_line(text: object, stream: TextIO | None = None) -> None:
+    """Print ``text`` through :func:`terminal_line` (to stdout by default)."""
+    print(terminal_line(text), file=stream)
+
+
 def print_error(error: CapdeskError, stream: TextIO) -> None:
     """The staff sentence, then the support details, one per line."""
-    print(error.sentence, file=stream)
+    print_line(error.sentence, stream)
     for line in error.details.lines():
-        print(f"  {line}", file=stream)
+        # Masked like the log: these lines get pasted to support from a shared PC.
+        print_line(f"  {mask_identifiers(line)}", stream)
 
 
 def plural(count: int, word: str) -> str:

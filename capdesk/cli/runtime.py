@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -46,11 +46,19 @@ def start_runtime(environ: Mapping[str, str] | None = None) -> Runtime:
     return Runtime(paths, Settings(paths, load_policy(paths)))  # policy logs its problems
 
 
-def choose_cluster(name: str | None, base_url: str | None, paths: AppPaths) -> Cluster:
-    """The cluster from ``--cluster``/``--base-url``; training when neither is given."""
-    from capdesk.api.clusters import load_clusters, resolve_cluster
+def choose_cluster(name: str | None, base_url: str | None, runtime: Runtime) -> Cluster:
+    """The cluster from ``--cluster``/``--base-url``; training when neither is given.
 
-    return resolve_cluster(name, base_url, load_clusters(paths.cluster_files()))
+    A cluster or address the machine policy locks is honoured: used when neither is
+    given, and another one asked for is refused (SettingLocked, exit code 2), as the
+    window refuses it, so the command line is no way around IT's lock.
+    """
+    from capdesk.api.clusters import TRAINING, load_clusters
+    from capdesk.settings import requested_cluster
+
+    clusters = load_clusters(runtime.paths.cluster_files())
+    chosen = requested_cluster(name, base_url, runtime.settings.policy, clusters)
+    return chosen if chosen is not None else clusters.get(TRAINING.key, TRAINING)
 
 
 def login_hint(cluster: Cluster) -> str:
@@ -146,15 +154,18 @@ class Connection:
 
 
 @contextmanager
-def training_base_url(cluster: Cluster) -> Iterator[tuple[str, Any]]:
-    """The cluster's URL; for training, an embedded simulator that stops on exit."""
+def training_base_url(
+    cluster: Cluster, card_numbers_taken: Iterable[str] = ()
+) -> Iterator[tuple[str, Any]]:
+    """The cluster's URL; for training, an embedded simulator that stops on exit.
+    ``card_numbers_taken``: the history's training numbers, never issued again."""
     if not cluster.training:
         assert cluster.base_url is not None
         yield cluster.base_url, None
         return
     from capdesk.simulator import TrainingSimulator
 
-    simulator = TrainingSimulator(host="127.0.0.1", port=0)
+    simulator = TrainingSimulator(host="127.0.0.1", port=0, card_numbers_taken=card_numbers_taken)
     simulator.start()
     log.info("Embedded training simulator at %s", simulator.base_url)
     try:
@@ -185,13 +196,18 @@ def make_client(
 
 @contextmanager
 def connect(
-    runtime: Runtime, cluster: Cluster, credentials: Credentials | None = None
+    runtime: Runtime,
+    cluster: Cluster,
+    credentials: Credentials | None = None,
+    *,
+    card_numbers_taken: Iterable[str] = (),
 ) -> Iterator[Connection]:
-    """A client for ``cluster``; the simulator (if any) and the client close on exit."""
+    """A client for ``cluster``; the simulator (if any) and the client close on exit.
+    ``card_numbers_taken``: see :func:`training_base_url`."""
     if credentials is None:
         credentials = credentials_for(cluster)
     with ExitStack() as stack:
-        base_url, simulator = stack.enter_context(training_base_url(cluster))
+        base_url, simulator = stack.enter_context(training_base_url(cluster, card_numbers_taken))
         client = make_client(base_url, cluster, credentials, runtime.settings)
         stack.callback(client.close)
         log.info("Using cluster %s at %s", cluster.key, base_url)

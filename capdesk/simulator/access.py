@@ -13,7 +13,6 @@ Failure messages say what is wrong without echoing anything the caller sent.
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 from dataclasses import dataclass
 from email.message import Message
@@ -56,7 +55,7 @@ def _from_basic(authorization: str) -> Caller:
         raise AuthError("Unsupported authorization scheme: use Basic or an OAuth token")
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError) as exc:
+    except ValueError as exc:  # binascii.Error, non-ASCII text, or not UTF-8
         raise AuthError("Malformed Basic authorization header") from exc
     username, separator, password_md5 = decoded.partition(":")
     till = demo_data.TILLS.get(username)

@@ -13,12 +13,23 @@ Layout: ``prefix + body + check digit`` (checksum algorithms) or
 ``prefix + body + suffix`` (AUTO_INC) or ``prefix + body`` (RANDOM). Every number
 is unique within one generator; generators are thread-safe because concurrent
 requests share one.
+
+Across runs (each app start is a new simulator), a generator is told the numbers
+earlier runs issued (``taken``, from the card history): it never issues them again,
+and a sequential one continues after the highest. Without that knowledge (the
+standalone server, a fresh PC) ``random_start`` starts a sequential run at a random
+point in the lower half of a large number space, so two runs collide only if their
+ranges overlap: for runs of n numbers each in a 10-digit LUHN space (body 9 digits,
+4.5e8 starting points) about 2n / 4.5e8 per pair of runs. Spaces under a million
+numbers keep the fixed start: they are too small to keep runs apart, and tests of
+exhaustion count on every number.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 ALGORITHMS = ("LUHN_ALGO", "MOD7_ALGO", "AUTO_INC", "RANDOM", "RANDOM_LUHN", "RANDOM_MOD7")
@@ -28,6 +39,7 @@ _LUHN = frozenset({"LUHN_ALGO", "RANDOM_LUHN"})
 _MOD7 = frozenset({"MOD7_ALGO", "RANDOM_MOD7"})
 MAX_LENGTH = 50
 _RANDOM_ATTEMPTS = 1000
+_RANDOM_START_MIN_SPACE = 10**6  # smaller spaces keep the fixed start (see module doc)
 
 
 class CardSpaceExhausted(Exception):
@@ -106,16 +118,44 @@ class CardNumberFormat:
 class CardNumberGenerator:
     """Issues unique card numbers in one format. Safe to call from many threads."""
 
-    def __init__(self, fmt: CardNumberFormat, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        fmt: CardNumberFormat,
+        rng: random.Random | None = None,
+        *,
+        taken: Iterable[str] = (),
+        random_start: bool = False,
+    ) -> None:
+        """``taken``: numbers issued by earlier runs, never issued again (numbers of
+        another format are ignored). ``random_start``: without an offset, start a
+        sequential run at a random point (see the module docstring)."""
         self.format = fmt
         self._rng = rng or random.SystemRandom()
         self._lock = threading.Lock()
-        self._issued: set[str] = set()
+        self._issued: set[str] = {number for number in taken if self._body_of(number)}
         width = fmt.body_length
         default_start = 10 ** (width - 1) if width > 1 else 0
+        end = 10**width
         self._counter = fmt.offset if fmt.offset is not None else default_start
+        if random_start and fmt.offset is None and end - default_start >= _RANDOM_START_MIN_SPACE:
+            self._counter = self._rng.randrange(default_start, (default_start + end) // 2)
+        bodies = [int(self._body_of(number) or "0") for number in self._issued]
+        if bodies and fmt.algorithm in _SEQUENTIAL:
+            # Continue after the earlier runs: exact, where a random start is only likely.
+            highest = max(bodies) + 1
+            self._counter = max(fmt.offset, highest) if fmt.offset is not None else highest
         # Random bodies avoid a leading zero (numbers get read aloud and typed).
         self._random_space = 9 * 10 ** (width - 1) if width > 1 else 10
+
+    def _body_of(self, number: str) -> str | None:
+        """The generated digits of ``number`` if this format could have issued it."""
+        fmt = self.format
+        if len(number) != fmt.length or not number.startswith(fmt.prefix):
+            return None
+        body = number[len(fmt.prefix) : len(fmt.prefix) + fmt.body_length]
+        if not body.isdigit() or fmt.prefix + body + self._tail(body) != number:
+            return None
+        return body
 
     def next(self) -> str:
         """A number never issued before by this generator; raises CardSpaceExhausted."""
@@ -136,11 +176,14 @@ class CardNumberGenerator:
 
     def _next_sequential(self) -> str:
         width = self.format.body_length
-        if self._counter >= 10**width:
-            raise CardSpaceExhausted("All card numbers of this length have been issued.")
-        body = str(self._counter).zfill(width)
-        self._counter += 1
-        return body
+        while True:
+            if self._counter >= 10**width:
+                raise CardSpaceExhausted("All card numbers of this length have been issued.")
+            body = str(self._counter).zfill(width)
+            self._counter += 1
+            # Only an explicit offset below an earlier run's numbers meets a taken one.
+            if self.format.prefix + body + self._tail(body) not in self._issued:
+                return body
 
     def _next_random(self) -> str:
         width = self.format.body_length

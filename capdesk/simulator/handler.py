@@ -13,6 +13,17 @@ never 401) → method (405) → the endpoint → malformed_body truncation.
 
 Logs name method, path, status, scenario and request id only: never headers,
 query strings or bodies, which carry credentials, tokens, identifiers and codes.
+
+Hostile or broken clients: every malformed request gets a 4xx with a v2 error body
+and ``Connection: close`` — an empty or HTTP/0.9 request line, an unsupported
+version, an unknown method (405, not the base class's 501), a malformed or folded
+header, a bad, duplicated or conflicting Content-Length, any Transfer-Encoding (411),
+a body over :data:`MAX_BODY_BYTES` (413), one shorter than announced (400) or too
+slow (408), and bodies that are not JSON, not UTF-8 or nested too deeply (400). After
+such a reply the rest of the request is drained briefly before closing, so the
+client reads the answer instead of a reset. Under load the listen backlog takes a
+classroom's burst (:data:`LISTEN_BACKLOG`), and handler threads are daemons, at most
+:data:`MAX_CONNECTIONS`; past that a connection gets a 503 at once, never silence.
 """
 
 from __future__ import annotations
@@ -21,10 +32,12 @@ import contextlib
 import ipaddress
 import json
 import logging
+import re
 import select
 import socket
 import struct
 import sys
+import threading
 import time
 import uuid
 from datetime import UTC
@@ -52,19 +65,40 @@ log = logging.getLogger("capdesk.simulator")
 
 MAX_BODY_BYTES = 64 * 1024
 _POLL_SECONDS = 0.05
+# listen() backlog. socketserver's default (5) made a third of 200 simultaneous
+# connections wait for SYN retransmits (1 s, then 3 s). The OS caps it (Linux
+# somaxconn, 4096 by default; Windows about 200), which is enough either way.
+LISTEN_BACKLOG = 1024
+# Connections served at once, one daemon thread each (idle keep-alive ones included).
+# A classroom needs tens; the bound keeps a runaway client from exhausting threads.
+MAX_CONNECTIONS = 512
+# How long a body that was announced may take to arrive (then 408).
+BODY_TIMEOUT_S = 10.0
+# After an error reply that closes the connection: how long, and how much, of the
+# rest of the request is read and discarded so that closing sends FIN, not RST.
+LINGER_S = 1.0
+LINGER_MAX_BYTES = 1 << 20
+_INVALID_TARGET = "<invalid request target>"
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,18}")  # ASCII digits only: no sign, no spaces
+_BUSY_REPLY = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b"Retry-After: 1\r\nConnection: close\r\nContent-Length: %d\r\n\r\n%s"
+)
 
 
 class SimulatorHTTPServer(ThreadingHTTPServer):
     """A threading server that remembers its open connections so stop() can cut them."""
 
-    daemon_threads = True
+    daemon_threads = True  # never joined: stop() must not wait for a hung client
     block_on_close = False
+    request_queue_size = LISTEN_BACKLOG
 
     def __init__(self, address: tuple[str, int], state: SimulatorState) -> None:
         if ":" in address[0]:
             self.address_family = socket.AF_INET6
         self.state = state
         self._connections: set[socket.socket] = set()
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         super().__init__(address, SimulatorHandler)
 
     def server_bind(self) -> None:
@@ -76,10 +110,40 @@ class SimulatorHTTPServer(ThreadingHTTPServer):
         self.server_port = int(port)
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self._refuse_busy(request)
+            return
         with self.state.connection_lock:
             self._connections.add(request)
         self.state.count_connection()
-        super().process_request(request, client_address)
+        try:
+            super().process_request(request, client_address)  # starts the thread
+        except BaseException:  # no thread (the OS refused one): the caller closes it
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
+    def _refuse_busy(self, request: socket.socket) -> None:
+        """Every thread is taken: say so at once (503, retry in a second) and close,
+        from the accepting thread; the reply fits in the socket's send buffer."""
+        body = v2_error(503, 503, "The training cluster is busy").body
+        log.warning("training cluster: %d connections open, one refused", MAX_CONNECTIONS)
+        with contextlib.suppress(OSError):
+            request.settimeout(1.0)
+            request.sendall(_BUSY_REPLY % (len(body), body))
+            request.shutdown(socket.SHUT_WR)
+            # Read what already arrived (without waiting: this is the accepting thread),
+            # so that closing does not reset the connection over an unread request.
+            request.setblocking(False)
+            for _ in range(16):
+                if not request.recv(65536):
+                    break
+        self.shutdown_request(request)
 
     def shutdown_request(self, request: Any) -> None:
         with self.state.connection_lock:
@@ -107,6 +171,8 @@ class SimulatorHandler(BaseHTTPRequestHandler):
     server: SimulatorHTTPServer
     _request_id: str | None = None
     _status: int | None = None
+    _linger = False  # drain the rest of the request before closing (see _drain)
+    body_timeout = BODY_TIMEOUT_S  # a class attribute, so tests can shorten it
 
     # --- BaseHTTPRequestHandler hooks ------------------------------------------------
 
@@ -132,10 +198,51 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         log.debug("training cluster: " + format, *args)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """Unparseable requests (raised by the base class): a JSON error, then close."""
-        reply = v2_error(code, code, HTTPStatus(code).phrase)
+        """Unparseable requests (raised by the base class): a JSON error, then close.
+
+        Always a 4xx: an unknown method is 405 (the base class says 501) and an HTTP
+        version other than 1.x is 400 (505), since both are the client's mistake.
+        """
+        reply: Reply | None = None
+        if code == HTTPStatus.NOT_IMPLEMENTED:  # no do_<METHOD>
+            reply = v2_error(405, 405, "Method not allowed")
+            reply.headers.append(("Allow", ", ".join(_allowed_methods(self.path))))
+        elif code >= 500:
+            code = 400
+        if reply is None:
+            reply = v2_error(code, code, HTTPStatus(code).phrase)
+        if self.request_version == "HTTP/0.9":  # the base class's guess: write a status line
+            self.request_version = self.protocol_version
         reply.close = True
+        self._linger = True
         self._send(reply)
+
+    def parse_request(self) -> bool:
+        """The base class's parsing, plus what it lets through: an empty request line
+        (it closes without a word), HTTP/0.9 (no status line possible) and broken
+        header lines (it drops them and the headers after them)."""
+        if not self.raw_requestline.strip():
+            # What the base class would have set before answering.
+            self.command, self.path, self.requestline = "", "", ""
+            self.request_version = self.protocol_version
+            self.send_error(400, "Empty request line")
+            return False
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":
+            self.send_error(400, "HTTP/0.9 is not supported")
+            return False
+        if self.headers.defects or any(
+            "\r" in value or "\n" in value for value in self.headers.values()
+        ):
+            self.send_error(400, "Malformed or folded header line")
+            return False
+        return True
+
+    def finish(self) -> None:
+        if self._linger:
+            self._drain()
+        super().finish()
 
     def do_GET(self) -> None:
         self._handle()
@@ -149,7 +256,14 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         self._request_id = str(uuid.uuid4())
         self._status = None
         state = self.server.state
-        split = urlsplit(self.path)
+        try:
+            split = urlsplit(self.path)
+        except ValueError:  # e.g. "http://[::1/" (an unclosed IPv6 host)
+            # Named, not quoted, in counts and logs: a target may carry an identifier.
+            state.count_request(_INVALID_TARGET)
+            self._refuse(400, "Invalid request target")
+            self._log(_INVALID_TARGET, state.scenario, started)
+            return
         path = split.path.rstrip("/") or "/"
         state.count_request(path)
         scenario = state.scenario
@@ -183,24 +297,42 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         return truncate(reply) if scenario == scenarios.MALFORMED_BODY else reply
 
     def _read_body(self) -> bytes | None:
-        """The whole request body, or None after answering a body we cannot read."""
-        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
-            self._send(_closing(411, "Send the request body with a Content-Length"))
-            return None
-        text = self.headers.get("Content-Length")
-        if not text:
+        """The whole request body, or None after answering a body we cannot read.
+
+        Only Content-Length framing is supported (Capillary's clients send it): any
+        Transfer-Encoding is 411, and a Content-Length must be one plain number, the
+        same in every copy, since a server that guesses the framing reads the next
+        request from the wrong byte (request smuggling).
+        """
+        if self.headers.get_all("Transfer-Encoding"):
+            return self._refuse(411, "Send the request body with a Content-Length")
+        texts = {text.strip() for text in self.headers.get_all("Content-Length") or []}
+        if not texts:
             return b""
-        try:
-            length = int(text)
-            if length < 0:
-                raise ValueError(text)
-        except ValueError:
-            self._send(_closing(400, "Invalid Content-Length"))
-            return None
+        text = texts.pop()
+        if texts or not _CONTENT_LENGTH.fullmatch(text):
+            return self._refuse(400, "Invalid Content-Length")
+        length = int(text)
         if length > MAX_BODY_BYTES:
-            self._send(_closing(413, "Request body too large"))
-            return None
-        return self.rfile.read(length)
+            return self._refuse(413, "Request body too large")
+        previous = self.connection.gettimeout()
+        try:
+            self.connection.settimeout(self.body_timeout)
+            raw = self.rfile.read(length)
+        except TimeoutError:
+            return self._refuse(408, "The request body did not arrive in time")
+        finally:
+            with contextlib.suppress(OSError):
+                self.connection.settimeout(previous)
+        if len(raw) < length:  # the client stopped sending (half-closed)
+            return self._refuse(400, "The request body is shorter than its Content-Length")
+        return raw
+
+    def _refuse(self, status: int, message: str) -> None:
+        """Answer a request whose body cannot be read, and close (draining first)."""
+        self._send(_closing(status, message))
+        self._linger = True
+        return None
 
     def _api(self, path: str, query_text: str, raw: bytes) -> Reply:
         route = ROUTES.get(path)
@@ -238,6 +370,33 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         if not _is_loopback(self.client_address[0]):
             return v2_error(403, 403, "Training controls are only available on this computer")
         return control.handle(self.server.state, self.command, path, _parse_json(raw))
+
+    def _drain(self) -> None:
+        """Before closing after an error reply: the client may still be sending (the
+        body of a 413, say). Closing with unread input makes the kernel send a reset,
+        which can destroy the reply before the client reads it. So: end our side
+        (FIN), then read and discard for at most :data:`LINGER_S` /
+        :data:`LINGER_MAX_BYTES`, until the client closes too."""
+        self.close_connection = True
+        deadline = time.monotonic() + LINGER_S
+        drained = 0
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            while drained < LINGER_MAX_BYTES and not self.server.state.stopping.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self.connection.settimeout(min(left, _POLL_SECONDS * 4))
+                try:
+                    chunk = self.connection.recv(65536)
+                except TimeoutError:
+                    continue
+                if not chunk:
+                    break
+                drained += len(chunk)
+        except (OSError, ValueError):
+            pass
 
     # --- faults ------------------------------------------------------------------
 
@@ -308,13 +467,30 @@ def _closing(status: int, message: str) -> Reply:
 
 
 def _parse_json(raw: bytes) -> Any:
-    """The JSON body ({} when empty), or None when it is not JSON."""
+    """The JSON body ({} when empty), or None when it is not JSON.
+
+    Nesting deeper than the interpreter's recursion limit (``[[[[…`` 60,000 deep fits
+    in the body cap) raises RecursionError inside json: that too is "not JSON", a
+    400, instead of an exception that dropped the connection without a reply.
+    """
     if not raw.strip():
         return {}
     try:
         return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError too
         return None
+
+
+def _allowed_methods(target: str) -> list[str]:
+    """The Allow header of a 405: the route's methods, or every method we handle."""
+    try:
+        path = urlsplit(target).path.rstrip("/") or "/"
+    except ValueError:
+        path = ""
+    route = ROUTES.get(path)
+    if route is not None:
+        return list(route.methods)
+    return ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"]
 
 
 def _is_loopback(host: str) -> bool:

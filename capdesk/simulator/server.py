@@ -16,6 +16,7 @@ import ipaddress
 import logging
 import sys
 import threading
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, TextIO
 
@@ -52,7 +53,11 @@ class TrainingSimulator:
         card_prefix: str = "",
         card_suffix: str = "",
         card_offset: int | None = None,
+        card_numbers_taken: Iterable[str] = (),
     ) -> None:
+        """``card_numbers_taken``: numbers earlier runs issued (the app passes its
+        history's training numbers), so this run never issues them again. Without an
+        explicit ``card_offset`` each run starts its sequence at a random point."""
         if otp_validity_seconds <= 0 or token_ttl_seconds <= 0 or slow_seconds < 0:
             raise ValueError("Validity, token lifetime and delay must be positive")
         if not 0 <= port <= 65535:
@@ -65,6 +70,7 @@ class TrainingSimulator:
             token_ttl_seconds=token_ttl_seconds,
             slow_seconds=slow_seconds,
             daily_otp_limit=daily_otp_limit,
+            card_numbers_taken=frozenset(card_numbers_taken),
         )
         self.host = host
         self._requested_port = port

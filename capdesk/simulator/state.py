@@ -190,6 +190,11 @@ class SimulatorConfig:
     token_ttl_seconds: float = 300.0
     slow_seconds: float = 3.0
     daily_otp_limit: int | None = 10
+    # Numbers earlier runs issued (the app's card history): never issued again.
+    card_numbers_taken: frozenset[str] = frozenset()
+    # Each run starts its sequence at a random point (unless an offset is set), so two
+    # runs that know nothing of each other do not issue the same numbers.
+    card_random_start: bool = True
 
 
 class SimulatorState:
@@ -204,7 +209,11 @@ class SimulatorState:
         self.connection_lock = threading.Lock()  # guards the server's open-connection set
         self._lock = threading.Lock()
         self._scenario = scenarios.check_scenario(scenario)
-        self._cards = CardNumberGenerator(config.card_format)
+        self._cards = CardNumberGenerator(
+            config.card_format,
+            taken=config.card_numbers_taken,
+            random_start=config.card_random_start,
+        )
         self._issued: list[str] = []
         self._counts: Counter[str] = Counter()
         self._identifier_values: deque[str] = deque(maxlen=RECEIVED_IDENTIFIERS_KEPT)

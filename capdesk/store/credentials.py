@@ -26,7 +26,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
-from capdesk.api.errors import ErrorDetails, InvalidInput, KeyringUnavailable
+from capdesk.api.errors import ErrorDetails, InvalidInput, KeyringIsLocked, KeyringUnavailable
 from capdesk.logs import register_secret
 
 if TYPE_CHECKING:
@@ -44,6 +44,17 @@ _MD5_HEX = re.compile(r"[0-9a-fA-F]{32}")
 
 def _unavailable(reason: str) -> KeyringUnavailable:
     return KeyringUnavailable(details=ErrorDetails(technical=reason))
+
+
+def _failed(action: str, error: Exception) -> KeyringUnavailable:
+    """What staff are told when the backend raised: a locked store they can unlock
+    themselves; anything else is a store IT must fix."""
+    from keyring.errors import KeyringLocked
+
+    reason = f"keyring could not {action}: {type(error).__name__}"
+    if isinstance(error, KeyringLocked):
+        return KeyringIsLocked(details=ErrorDetails(technical=reason))
+    return _unavailable(reason)
 
 
 def _check_backend(backend: KeyringBackend) -> None:
@@ -168,7 +179,7 @@ class CredentialStore:
         try:
             backend.set_password(SERVICE, username, value)
         except Exception as error:
-            raise _unavailable(f"keyring could not save: {type(error).__name__}") from None
+            raise _failed("save", error) from None
         log.info("credentials saved for cluster %s (%s)", cluster_key, type(credentials).__name__)
 
     def load(self, cluster_key: str) -> Credentials | None:
@@ -187,7 +198,7 @@ class CredentialStore:
             )
             return None
         except Exception as error:
-            raise _unavailable(f"keyring could not read: {type(error).__name__}") from None
+            raise _failed("read", error) from None
         if value is None:
             return None
         try:
@@ -215,7 +226,7 @@ class CredentialStore:
             if self._still_there(backend, username):
                 raise _unavailable("keyring could not delete the entry") from None
         except Exception as error:
-            raise _unavailable(f"keyring could not delete: {type(error).__name__}") from None
+            raise _failed("delete", error) from None
         log.info("credentials deleted for cluster %s", cluster_key)
 
     @staticmethod

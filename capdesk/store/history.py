@@ -8,14 +8,15 @@ journal rolls back anything half written.
 
 One connection serves the GUI thread and worker threads, guarded by a lock (with
 ``check_same_thread=False``); SQLite's ``busy_timeout`` covers a second process
-(the CLI) writing at the same time. The schema version is ``PRAGMA user_version``.
+(the CLI) writing at the same time. The schema version is ``PRAGMA user_version``;
+version 2 added the ``training`` flag (a file from version 1 gains the column on open,
+its rows reading as not training: nothing then recorded which cluster was simulated).
 
 Only numbers and where they came from are stored — never an OTP code or credential.
 """
 
 from __future__ import annotations
 
-import csv
 import logging
 import os
 import sqlite3
@@ -27,14 +28,25 @@ from pathlib import Path
 
 from capdesk.api.errors import CapdeskError, ErrorDetails
 from capdesk.clock import SYSTEM_CLOCK, Clock
+from capdesk.paths import private_file
+from capdesk.store.csv_export import write_csv
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CSV_HEADER", "SCHEMA_VERSION", "CardHistory", "HistoryEntry", "HistoryError"]
+__all__ = [
+    "CSV_HEADER",
+    "CSV_TRAINING",
+    "SCHEMA_VERSION",
+    "CardHistory",
+    "HistoryEntry",
+    "HistoryError",
+]
 
-SCHEMA_VERSION = 1
-CSV_HEADER = ("Card number", "Cluster", "Till", "Request id", "Received (UTC)")
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SCHEMA_VERSION = 2
+# A machine-readable contract (scripts read it): new columns go at the end only.
+CSV_HEADER = ("Card number", "Cluster", "Till", "Request id", "Received (UTC)", "Training")
+# The Training column's values: simulated numbers must never be mistaken for real cards.
+CSV_TRAINING = {True: "yes", False: "no"}
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS card_numbers (
@@ -47,6 +59,10 @@ CREATE TABLE IF NOT EXISTS card_numbers (
 );
 CREATE INDEX IF NOT EXISTS card_numbers_number ON card_numbers (number);
 """
+
+# Version 2: numbers from the training cluster are marked, so they are never taken for
+# real cards (in the window, in the CSV) and the simulator can avoid issuing them again.
+_SCHEMA_V2 = "ALTER TABLE card_numbers ADD COLUMN training INTEGER NOT NULL DEFAULT 0"
 
 
 class HistoryError(CapdeskError):
@@ -67,21 +83,46 @@ class HistoryEntry:
     till: str
     request_id: str | None
     received_at: datetime  # aware, UTC
+    training: bool = False  # issued by the training cluster (simulated, not a real card)
 
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _safe_cell(value: str) -> str:
-    """Stop Excel from running a cell as a formula (CSV injection): prefix a quote."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+def _csv_row(entry: HistoryEntry) -> tuple[object, ...]:
+    """One entry's cells, column for column with :data:`CSV_HEADER` (change both together).
+
+    Raw values: :func:`capdesk.store.csv_export.write_csv` cleans every cell and stops
+    spreadsheets running it as a formula, the same way for ``card-number --csv``.
+    """
+    return (
+        entry.number,
+        entry.cluster,
+        entry.till,
+        entry.request_id,
+        entry.received_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+        CSV_TRAINING[entry.training],
+    )
 
 
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("received_at must be an aware datetime")
     return moment.astimezone(UTC)
+
+
+def _stored_moment(text: object) -> datetime:
+    """A row's ``received_at``. A row capdesk did not write (a hand edit, another tool,
+    a damaged page) may hold anything there: that is an unreadable history, said in
+    one sentence by the window, never a ValueError out of :meth:`CardHistory.entries`."""
+    try:
+        return _utc(datetime.fromisoformat(text))  # type: ignore[arg-type]
+    except (TypeError, ValueError) as error:
+        raise HistoryError(
+            "The card history could not be read. Call support.",
+            ErrorDetails(technical=f"received_at {str(text)[:40]!r}: {error}"),
+        ) from None
 
 
 class CardHistory:
@@ -114,6 +155,8 @@ class CardHistory:
         return self._path
 
     def _open(self) -> sqlite3.Connection:
+        # 0600 before SQLite opens it: SQLite gives -wal and -shm the database's mode.
+        private_file(self._path)
         conn = sqlite3.connect(
             self._path, timeout=5.0, isolation_level=None, check_same_thread=False
         )
@@ -143,6 +186,9 @@ class CardHistory:
                 for statement in _SCHEMA_V1.split(";"):
                     if statement.strip():
                         conn.execute(statement)
+            if version < 2:
+                conn.execute(_SCHEMA_V2)
+            if version < SCHEMA_VERSION:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             conn.execute("COMMIT")
         except BaseException:
@@ -163,19 +209,22 @@ class CardHistory:
         till: str,
         request_id: str | None,
         received_at: datetime | None = None,
+        training: bool = False,
     ) -> HistoryEntry:
-        """Record ``number``; when this returns, the row is on disk."""
+        """Record ``number``; when this returns, the row is on disk. ``training`` marks
+        a number from the training cluster (shown and exported as such)."""
         if not isinstance(number, str) or not number.strip():
             raise ValueError("number must be non-empty text")
         moment = _utc(received_at) if received_at is not None else _utc(self._clock.now())
-        row = (number.strip(), cluster, till, request_id, moment.isoformat())
+        row = (number.strip(), cluster, till, request_id, moment.isoformat(), int(training))
         with self._lock:
             conn = self._connection()
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 cursor = conn.execute(
-                    "INSERT INTO card_numbers (number, cluster, till, request_id, received_at)"
-                    " VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO card_numbers"
+                    " (number, cluster, till, request_id, received_at, training)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
                     row,
                 )
                 conn.execute("COMMIT")
@@ -193,11 +242,14 @@ class CardHistory:
             till=till,
             request_id=request_id,
             received_at=moment,
+            training=bool(training),
         )
 
     def entries(self, search: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
         """Newest first; ``search`` matches part of number, cluster, till or request id."""
-        sql = "SELECT id, number, cluster, till, request_id, received_at FROM card_numbers"
+        sql = (
+            "SELECT id, number, cluster, till, request_id, received_at, training FROM card_numbers"
+        )
         params: list[object] = []
         if search and search.strip():
             pattern = f"%{_escape_like(search.strip())}%"
@@ -225,10 +277,32 @@ class CardHistory:
                 cluster=row[2],
                 till=row[3],
                 request_id=row[4],
-                received_at=_utc(datetime.fromisoformat(row[5])),
+                received_at=_stored_moment(row[5]),
+                training=bool(row[6]),
             )
             for row in rows
         ]
+
+    def training_numbers(self) -> set[str]:
+        """Every number recorded as issued by the training cluster.
+
+        The app gives them to the embedded simulator, so a new run never issues a
+        training number this PC already holds (each run used to start again at the
+        same number, and the history collected duplicates).
+        """
+        with self._lock:
+            try:
+                rows = (
+                    self._connection()
+                    .execute("SELECT DISTINCT number FROM card_numbers WHERE training = 1")
+                    .fetchall()
+                )
+            except sqlite3.Error as error:
+                raise HistoryError(
+                    "The card history could not be read. Call support.",
+                    ErrorDetails(technical=f"{type(error).__name__}: {error}"),
+                ) from None
+        return {str(row[0]) for row in rows}
 
     def export_csv(self, path: Path, entries: Iterable[HistoryEntry] | None = None) -> int:
         """Write ``entries`` (default: all, newest first) as CSV for Excel; return the count.
@@ -240,19 +314,9 @@ class CardHistory:
         target = Path(path)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         try:
+            private_file(temporary)  # 0600 (POSIX), kept by the rename: it lists card numbers
             with temporary.open("w", encoding="utf-8-sig", newline="") as stream:
-                writer = csv.writer(stream)
-                writer.writerow(CSV_HEADER)
-                for entry in rows:
-                    writer.writerow(
-                        [
-                            _safe_cell(entry.number),
-                            _safe_cell(entry.cluster),
-                            _safe_cell(entry.till),
-                            _safe_cell(entry.request_id or ""),
-                            entry.received_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
-                        ]
-                    )
+                write_csv(stream, CSV_HEADER, (_csv_row(entry) for entry in rows))
             os.replace(temporary, target)
         except OSError as error:
             temporary.unlink(missing_ok=True)

@@ -10,14 +10,26 @@ Every key set by the policy is locked (staff cannot change it) unless ``locked``
 the keys to lock: ``locked = kiosk, cluster`` locks just those two, and the other
 values become defaults staff may change; ``locked = none`` locks nothing.
 
-:func:`load_policy` never raises, whatever the file holds: a file that cannot be read
-or parsed is ignored, a bad value is dropped, and each reason lands in
-:attr:`Policy.problems` for the log. A PC must still start when IT makes a typo.
+:func:`load_policy` never raises, whatever the file holds: a bad value is dropped,
+and each reason lands in :attr:`Policy.problems` for the log. A PC must still start
+when IT makes a typo.
+
+The file is read the way Windows reads INI files (``GetPrivateProfileString``, which
+is how IT's own tools will read it back): the first ``[capdesk]`` section and the
+first value of a key win, and lines that are not ``key = value`` are skipped, each of
+those with a problem (never with the value: it may be the PIN hash). One wrong line
+never throws away the whole file, so a kiosk never loses its lock or PIN to a
+duplicate line.
+
+A policy that exists but cannot be read at all (permission denied, too large, no
+``[capdesk]`` section in it: garbage, NULs from a cut-short write, an empty file),
+or a registry key that exists but cannot be read, sets :attr:`Policy.unreadable`.
+The window then fails closed: it starts as a locked kiosk and says so (see
+:mod:`capdesk.app`), because the lost file may be exactly what kept it locked.
 """
 
 from __future__ import annotations
 
-import configparser
 import logging
 import math
 import re
@@ -26,9 +38,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from capdesk.api.clusters import check_base_url
+from capdesk.api.errors import InvalidInput
 from capdesk.paths import AppPaths
+from capdesk.store.ini import Unreadable, decode, parse_ini
 from capdesk.store.pin import is_pin_hash
 
 log = logging.getLogger(__name__)
@@ -116,25 +130,17 @@ def parse_cluster(text: str) -> str:
     return key
 
 
-_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1"})
-
-
 def parse_base_url(text: str) -> str:
-    """An https URL (http only on loopback), no user info, no query; no trailing slash."""
-    url = text.strip()
+    """A cluster address, checked exactly as ``clusters.toml`` addresses are
+    (:func:`capdesk.api.clusters.check_base_url`: https, http only on loopback, no
+    user info, query, fragment, spaces or control characters); no trailing slash.
+
+    One validator for both, so an address IT locks is one staff could have typed.
+    """
     try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise ValueError("not a valid URL") from None
-    if not host or parts.username is not None or parts.password is not None:
-        raise ValueError("expected https://host")
-    if parts.scheme != "https" and not (parts.scheme == "http" and host in _LOOPBACK):
-        raise ValueError("the URL must start with https://")
-    if parts.query or parts.fragment or any(c.isspace() for c in url):
-        raise ValueError("the URL must not have a query, fragment or spaces")
-    return url.rstrip("/")
+        return check_base_url(text)
+    except InvalidInput as error:
+        raise ValueError(error.sentence) from None
 
 
 def parse_external_id_param(text: str) -> str:
@@ -225,6 +231,9 @@ class Policy:
     values: dict[str, Any] = field(default_factory=dict)
     locked: frozenset[str] = frozenset()
     problems: list[str] = field(default_factory=list)
+    # The file or the registry key exists but could not be read: whatever it said
+    # (a kiosk, its PIN, a locked cluster) is unknown, so the window fails closed.
+    unreadable: bool = False
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.values.get(key, default)
@@ -244,43 +253,22 @@ class Policy:
 # --- sources -------------------------------------------------------------------------
 
 
-def _decode(data: bytes) -> str:
-    """INI text as NSIS or Notepad may write it: UTF-16 with BOM, UTF-8, or ANSI."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
-
-
 def _read_file(path: Path, problems: list[str]) -> dict[str, str]:
-    """The raw ``[capdesk]`` entries of ``path``; {} (with a problem) when unusable."""
+    """The raw ``[capdesk]`` entries of ``path``; {} when there is no file.
+
+    Raises :class:`Unreadable` (with the reason) when the file exists but cannot be
+    read at all.
+    """
     try:
         with path.open("rb") as stream:
             data = stream.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as error:
-        problems.append(f"{path}: cannot be read ({type(error).__name__}); ignored")
-        return {}
+        raise Unreadable(f"{path}: cannot be read ({type(error).__name__})") from None
     if len(data) > MAX_FILE_BYTES:
-        problems.append(f"{path}: larger than {MAX_FILE_BYTES} bytes; ignored")
-        return {}
-    parser = configparser.ConfigParser(interpolation=None, strict=True)
-    try:
-        parser.read_string(_decode(data).replace("\x00", ""), source=str(path))
-    except (configparser.Error, ValueError, UnicodeError) as error:
-        first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-        problems.append(f"{path}: not a valid INI file ({first_line[:200]}); ignored")
-        return {}
-    # Windows reads INI section names case-blind (GetPrivateProfileString), so IT's
-    # hand-written [Capdesk] must count: the first such section is used, as there.
-    sections = [name for name in parser.sections() if name.strip().lower() == SECTION]
-    if not sections:
-        problems.append(f"{path}: has no [{SECTION}] section; ignored")
-        return {}
-    return {key.strip().lower(): value for key, value in parser.items(sections[0], raw=True)}
+        raise Unreadable(f"{path}: larger than {MAX_FILE_BYTES} bytes")
+    return parse_ini(decode(data).replace("\x00", ""), str(path), problems, SECTION)
 
 
 class WinregApi:
@@ -390,26 +378,35 @@ def load_policy(
     problems: list[str] = []
     values: dict[str, Any] = {}
     locked: frozenset[str] | None = None  # None: every key the policy sets
+    unreadable = False
     try:
-        sources: list[tuple[str, Mapping[str, str | None]]] = [
-            (str(paths.policy_file), _read_file(paths.policy_file, problems))
-        ]
+        sources: list[tuple[str, Mapping[str, str | None]]] = []
+        try:
+            sources.append((str(paths.policy_file), _read_file(paths.policy_file, problems)))
+        except Unreadable as error:
+            problems.append(f"{error}; capdesk stays locked until it can be read")
+            unreadable = True
         reader = registry_reader if registry_reader is not None else read_registry_policy
         try:
             sources.append((f"HKLM\\{REGISTRY_KEY}", dict(reader())))
         except Exception as error:
-            problems.append(f"registry policy cannot be read ({type(error).__name__}); ignored")
+            problems.append(
+                f"registry policy cannot be read ({type(error).__name__}); "
+                "capdesk stays locked until it can be read"
+            )
+            unreadable = True
         for where, raw in sources:  # later sources win, ``locked`` included
             locked_text = _apply(raw, where, values, problems)
             if locked_text is not None:
                 locked = _parse_locked(locked_text, where, problems)
-    except Exception as error:  # a bug here must not stop the PC from starting
+    except Exception as error:  # a bug here must not stop the PC from starting...
         problems.append(f"policy could not be loaded ({type(error).__name__}); ignored")
-        values, locked = {}, None
+        values, locked, unreadable = {}, None, True  # ...nor leave a kiosk unlocked
     for problem in problems:
         log.warning("policy: %s", problem)
     return Policy(
         values=values,
         locked=frozenset(values) if locked is None else locked,
         problems=problems,
+        unreadable=unreadable,
     )

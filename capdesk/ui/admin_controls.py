@@ -10,6 +10,10 @@ apply inside the dialog). In kiosk mode (policy ``kiosk=1`` or ``--kiosk``) it a
   the policy) and unlocks them for :data:`ADMIN_UNLOCK_S` seconds or until "Lock";
 * clears the customer and hides the OTP after the idle timeout, and locks again.
 
+When the machine policy exists but cannot be read, ``capdesk.app`` starts the window
+as a kiosk (it fails closed) and a line here says so for as long as it runs: staff
+know why the PC is locked and whom to call, and look-ups go on working.
+
 It changes the window only through the window's public methods and widgets, so the
 window itself stays a plain wiring of widgets to services.
 """
@@ -20,14 +24,14 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.ui.admin_pin_dialog import AdminPinDialog, PinAttempts
 from capdesk.ui.idle_watcher import IdleWatcher
-from capdesk.ui.kiosk import ClosePolicy, apply_kiosk
+from capdesk.ui.kiosk import POLICY_UNREADABLE_SENTENCE, ClosePolicy, apply_kiosk
 
 if TYPE_CHECKING:
     from capdesk.ui.main_window import MainWindow
@@ -61,8 +65,15 @@ class AdminControls(QWidget):
         self.admin_button.setAccessibleName("Administrator")
         self.admin_button.clicked.connect(self._admin_clicked)
         self.admin_button.setVisible(kiosk)
+        self.policy_notice = QLabel(POLICY_UNREADABLE_SENTENCE)
+        self.policy_notice.setObjectName("policyUnreadable")
+        self.policy_notice.setTextFormat(Qt.TextFormat.PlainText)
+        self.policy_notice.setWordWrap(True)
+        self.policy_notice.setStyleSheet("color: #a31515; font-weight: bold;")
+        self.policy_notice.setVisible(self._settings.policy.unreadable)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.policy_notice, 1)
         layout.addWidget(self.settings_button)
         layout.addWidget(self.admin_button)
         shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Preferences), window)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from capdesk.ui.history_table import CardHistoryView
+from capdesk.ui.plain_text import plain_label
 from capdesk.ui.tab_order import set_tab_order
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class CardPanel(QWidget):
 
         latest_caption = QLabel("Latest card number")
         # Value label: named by its buddy caption, never by accessibleName (see design.md).
-        self.number_label = QLabel(_NO_NUMBER)
+        self.number_label = plain_label(QLabel(_NO_NUMBER))  # the server's text, as sent
         self.number_label.setObjectName("cardNumber")
         self.number_label.setAccessibleIdentifier("cardNumber")
         self.number_label.setTextInteractionFlags(
@@ -98,7 +99,7 @@ class CardPanel(QWidget):
         self.copy_button.setEnabled(False)
         self.print_button.setEnabled(False)
 
-        self.batch_status = QLabel()
+        self.batch_status = plain_label(QLabel())
         self.batch_status.setObjectName("cardBatchStatus")
         self.batch_status.setAccessibleIdentifier("cardBatchStatus")
         self.batch_status.setWordWrap(True)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from capdesk.api.clusters import Cluster, custom_cluster
 from capdesk.api.errors import InvalidInput
+from capdesk.ui.plain_text import plain_label, plain_tooltip
 from capdesk.ui.tab_order import set_tab_order
 
 CUSTOM_ITEM = "Custom URL…"
@@ -54,7 +55,7 @@ class ClusterSelector(QWidget):
         label.setBuddy(self.combo)
 
         # Value label: read as its own text by screen readers (no accessibleName).
-        self.status = QLabel("Not signed in")
+        self.status = plain_label(QLabel("Not signed in"))
         self.status.setObjectName("signedInAs")
         self.status.setAccessibleIdentifier("signedInAs")
 
@@ -95,7 +96,7 @@ class ClusterSelector(QWidget):
             self.combo.addItem(cluster.label, cluster.key)
             if cluster.base_url:  # the URL behind a preset, for support
                 tip = Qt.ItemDataRole.ToolTipRole
-                self.combo.setItemData(self.combo.count() - 1, cluster.base_url, tip)
+                self.combo.setItemData(self.combo.count() - 1, plain_tooltip(cluster.base_url), tip)
         self.combo.addItem(CUSTOM_ITEM, None)
         self.combo.blockSignals(False)
         self._select(current_key)
@@ -157,7 +158,7 @@ class ClusterSelector(QWidget):
             self._clusters.append(cluster)
             self.combo.insertItem(len(self._clusters) - 1, cluster.label, cluster.key)
         index = self._clusters.index(cluster)
-        self.combo.setItemData(index, cluster.base_url, Qt.ItemDataRole.ToolTipRole)
+        self.combo.setItemData(index, plain_tooltip(cluster.base_url), Qt.ItemDataRole.ToolTipRole)
 
     def _ask_custom(self) -> Cluster | None:
         """Ask until the URL is valid or the user cancels (then ``None``)."""

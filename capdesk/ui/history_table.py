@@ -4,6 +4,10 @@ Filtering happens in the model over a lower-cased text kept per row, rather than
 in a QSortFilterProxyModel calling back into Python for every row: a search over
 10,000 numbers stays a single list comprehension, fast enough to run on each
 keystroke. The newest number is always on top, as the store returns them.
+
+The last column marks numbers from the training cluster: they are simulated, never
+real cards, whatever the cluster was called when they were made. It is the last one
+so that the columns staff and support already know keep their places.
 """
 
 from __future__ import annotations
@@ -28,12 +32,15 @@ from PySide6.QtWidgets import (
 )
 
 from capdesk.api.errors import CapdeskError
+from capdesk.ui.plain_text import plain_label, plain_tooltip
 from capdesk.ui.tab_order import set_tab_order
 
 if TYPE_CHECKING:
     from capdesk.store.history import CardHistory, HistoryEntry
 
-COLUMNS = ("Card number", "Generated (local time)", "Cluster", "Till", "Request id")
+COLUMNS = ("Card number", "Generated (local time)", "Cluster", "Till", "Request id", "Training")
+# The Training column's cell: blank for real numbers, so the marker stands out.
+TRAINING_MARK = "Training"
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -42,11 +49,19 @@ def _local_time(entry: HistoryEntry) -> str:
 
 
 def _cells(entry: HistoryEntry) -> tuple[str, ...]:
-    return (entry.number, _local_time(entry), entry.cluster, entry.till, entry.request_id or "")
+    return (
+        entry.number,
+        _local_time(entry),
+        entry.cluster,
+        entry.till,
+        entry.request_id or "",
+        TRAINING_MARK if entry.training else "",
+    )
 
 
 def _haystack(entry: HistoryEntry) -> str:
-    return "\n".join((entry.number, entry.cluster, entry.till, entry.request_id or "")).lower()
+    fields = (entry.number, entry.cluster, entry.till, entry.request_id or "")
+    return "\n".join((*fields, TRAINING_MARK if entry.training else "")).lower()
 
 
 class CardHistoryModel(QAbstractTableModel):
@@ -114,8 +129,10 @@ class CardHistoryModel(QAbstractTableModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+        if role == Qt.ItemDataRole.DisplayRole:  # item views draw it as plain text
             return _cells(self._shown[index.row()])[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:  # a tooltip would render markup: escaped
+            return plain_tooltip(_cells(self._shown[index.row()])[index.column()])
         if role == Qt.ItemDataRole.FontRole and index.column() == 0:
             return self._mono
         return None
@@ -166,10 +183,10 @@ class CardHistoryView(QWidget):
         self._size_columns()
 
         # A value label: no accessible name, so a screen reader reads the count itself.
-        self.count_label = QLabel()
+        self.count_label = plain_label(QLabel())
         self.count_label.setObjectName("cardHistoryCount")
         self.count_label.setAccessibleIdentifier("cardHistoryCount")
-        self.status_label = QLabel()
+        self.status_label = plain_label(QLabel())  # names the file chosen: as typed
         self.status_label.setObjectName("cardHistoryStatus")
         self.status_label.setAccessibleIdentifier("cardHistoryStatus")
         self.status_label.setWordWrap(True)
@@ -205,6 +222,7 @@ class CardHistoryView(QWidget):
             metrics.horizontalAdvance("2024-12-31 23:59:59"),
             metrics.horizontalAdvance("Training (simulated)"),
             metrics.horizontalAdvance("training.till.00"),
+            metrics.horizontalAdvance("0" * 36),  # a request id (a UUID)
         )
         padding = 3 * metrics.averageCharWidth()
         for column, sample in enumerate(samples):

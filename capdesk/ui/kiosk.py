@@ -41,6 +41,11 @@ REMOVED_HINTS = (
 REFUSED_SENTENCE = (
     "This PC is in kiosk mode, so capdesk stays open. Ask an administrator to close it."
 )
+# Shown for as long as the machine policy could not be read (capdesk.store.policy):
+# the window fails closed, as a locked kiosk, since the lost file may have been a kiosk's.
+POLICY_UNREADABLE_SENTENCE = (
+    "This PC's settings from IT could not be read, so capdesk stays locked. Call IT."
+)
 
 
 def resources_dir() -> Path:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
@@ -23,13 +23,15 @@ from capdesk.api.clusters import Cluster
 from capdesk.api.errors import CapdeskError
 from capdesk.api.models import OtpLookup
 from capdesk.clock import SYSTEM_CLOCK, Clock
+from capdesk.local_faults import history_unusable, log_unavailable
 from capdesk.services import DeskService
-from capdesk.store.history import HistoryEntry
+from capdesk.store.history import HistoryEntry, HistoryError
 from capdesk.ui.admin_controls import AdminControls
 from capdesk.ui.card_panel import CardPanel
 from capdesk.ui.clipboard_guard import ClipboardGuard
 from capdesk.ui.cluster_selector import ClusterSelector
 from capdesk.ui.identifier_form import IdentifierForm
+from capdesk.ui.local_notice import LocalNotice
 from capdesk.ui.otp_lookup_flow import OtpLookupFlow
 from capdesk.ui.otp_panel import OtpPanel
 from capdesk.ui.sign_in_dialog import SignInDialog
@@ -75,6 +77,9 @@ class MainWindow(QMainWindow):
     otpRequestSimulated = Signal()
     cardBatchFinished = Signal(list)  # list[HistoryEntry]
     operationFailed = Signal(object)  # CapdeskError
+    # The log file stopped working: emitted from whichever thread was logging (queued
+    # to the GUI thread by Qt), see capdesk.logs.set_log_problem_listener.
+    logProblem = Signal(object)  # Exception
 
     def __init__(
         self,
@@ -82,8 +87,11 @@ class MainWindow(QMainWindow):
         *,
         clock: Clock = SYSTEM_CLOCK,
         kiosk: bool = False,
+        notices: Iterable[CapdeskError] = (),
         parent: QWidget | None = None,
     ) -> None:
+        """``notices``: faults of this PC found while starting (a folder that cannot be
+        created, an unwritable log), shown in a standing notice above the work area."""
         super().__init__(parent)
         self.service = service
         self.clock = clock
@@ -95,6 +103,7 @@ class MainWindow(QMainWindow):
 
         self.clipboard = ClipboardGuard(self)
         self.banner = TrainingBanner()
+        self.notice = LocalNotice()
         self.cluster_selector = ClusterSelector()
         self.identifier_form = IdentifierForm()
         self.otp_panel = OtpPanel(clock, self.clipboard)
@@ -121,7 +130,9 @@ class MainWindow(QMainWindow):
         settings = service.settings
         self.identifier_form.set_default_country(settings.default_country)
         self.otp_panel.set_clipboard_timeout(settings.clipboard_timeout)
-        self.card_panel.set_history(service.history)
+        for notice in notices:
+            self.notice.add(notice)
+        self._show_history()
         self.identifier_form.set_account_ids(service.account_ids(service.cluster))
         self.cluster_selector.set_clusters(self._cluster_list(), service.cluster.key)
         if not kiosk:  # in kiosk mode the admin controls decide
@@ -153,6 +164,7 @@ class MainWindow(QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.addWidget(self.banner)
+        layout.addWidget(self.notice)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.status)
@@ -179,6 +191,22 @@ class MainWindow(QMainWindow):
         self.card_panel.cancelRequested.connect(self.cancel_cards)
         self.card_panel.copyRequested.connect(self.copy_card_number)
         self.card_panel.printRequested.connect(self._print_card)
+        self.logProblem.connect(lambda error: self.notice.add(log_unavailable(error)))
+
+    def _show_history(self) -> None:
+        """Fill the history table, or say in the notice why it can't be (a damaged
+        file, a row with a bad date): the window still opens, look-ups still work, and
+        the service refuses card numbers it could not save first."""
+        service = self.service
+        if service.history is not None and service.history_problem is None:
+            try:
+                self.card_panel.set_history(service.history)
+            except HistoryError as error:
+                service.history_unusable(history_unusable(error))
+        problem = service.history_problem
+        if problem is not None:
+            log.warning("Card history not shown: %s", problem.details.as_text() or problem.kind)
+            self.notice.add(problem)
 
     def _print_card(self, number: str) -> None:
         from capdesk.ui.barcode_label import print_preview  # Qt print support: ~15 ms
@@ -196,7 +224,10 @@ class MainWindow(QMainWindow):
     def _show_cluster(self, cluster: Cluster) -> None:
         self.banner.setVisible(cluster.training)
         self.training_controls.setVisible(cluster.training)
-        self.cluster_selector.set_signed_in(self.service.signed_in_as(cluster))
+        name, problem = self.service.sign_in_status(cluster)
+        self.cluster_selector.set_signed_in(name)
+        if problem is not None:  # no or a locked password store: say what to do now
+            self._show_error(problem)
         # Training signs in by itself with its demo till: nothing to sign in or out of.
         self.cluster_selector.sign_in_button.setVisible(not cluster.training)
         self.cluster_selector.sign_out_button.setVisible(not cluster.training)

@@ -40,6 +40,7 @@ from capdesk.settings import SETTING_NAMES, Settings
 from capdesk.store.policy import REGISTRY_KEY
 from capdesk.ui.country_box import CountryBox
 from capdesk.ui.padlock import padlock
+from capdesk.ui.plain_text import plain_label, plain_tooltip
 from capdesk.ui.settings_fields import (
     CONNECTION,
     COUNTER,
@@ -113,7 +114,7 @@ class SettingsDialog(QDialog):
         self.locked_note.setVisible(bool(locked))
 
         # A value label (the current problem): read as its text, so no accessibleName.
-        self.message = QLabel()
+        self.message = plain_label(QLabel())
         self.message.setObjectName("settingsMessage")
         self.message.setAccessibleIdentifier("settingsMessage")
         self.message.setWordWrap(True)
@@ -213,7 +214,7 @@ class SettingsDialog(QDialog):
         line.setObjectName(name)
         line.setAccessibleName(accessible)
         line.setReadOnly(True)
-        line.setToolTip(text)
+        line.setToolTip(plain_tooltip(text))  # a path is shown as it is, never as markup
         line.setCursorPosition(0)
         return line
 

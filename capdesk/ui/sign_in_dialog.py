@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
 from capdesk.api.errors import AuthenticationFailed, CapdeskError
+from capdesk.ui.plain_text import plain_label, plain_tooltip
 from capdesk.ui.tab_order import set_tab_order
 from capdesk.ui.tasks import TaskKeeper
 
@@ -69,7 +70,7 @@ class SignInDialog(QDialog):
         self._closed = False  # late task callbacks must not touch a closed dialog
 
         self.setWindowTitle(f"Sign in — {cluster_label}")
-        intro = QLabel(f"Sign a till in to {cluster_label}.")
+        intro = plain_label(QLabel(f"Sign a till in to {cluster_label}."))
         intro.setWordWrap(True)
 
         self.till_mode = QRadioButton("Ti&ll (username + password)")
@@ -126,7 +127,7 @@ class SignInDialog(QDialog):
         self.test_button.setObjectName("testConnectionButton")
         self.test_button.setAccessibleName("Test connection")
         # Value label for the outcome: read as its text, so no accessibleName.
-        self.result_label = QLabel()
+        self.result_label = plain_label(QLabel())  # may quote the server: never markup
         self.result_label.setObjectName("signInResult")
         self.result_label.setAccessibleIdentifier("signInResult")
         self.result_label.setWordWrap(True)
@@ -313,11 +314,12 @@ class SignInDialog(QDialog):
         if isinstance(error, AuthenticationFailed):
             # Its usual sentence says "Sign in again", which is what the user is doing.
             self._show(REJECTED, ok=False)
-            self.result_label.setToolTip(error.for_support())
+            self.result_label.setToolTip(plain_tooltip(error.for_support()))
         elif isinstance(error, CapdeskError):
             self._show(error.sentence, ok=False)
-            # Support details (status, Capillary code, request id) never hold secrets.
-            self.result_label.setToolTip(error.for_support())
+            # Support details (status, Capillary code, request id) never hold secrets;
+            # they do hold the server's words, shown as text (a tooltip guesses HTML).
+            self.result_label.setToolTip(plain_tooltip(error.for_support()))
         else:
             self._show(CapdeskError.default_sentence, ok=False)
         # Back to the secret, selected, ready to retype. (Focus had moved on from the

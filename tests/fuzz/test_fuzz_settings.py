@@ -11,6 +11,7 @@ fuzzed too, under a policy, including changing a setting after a corrupt file.
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import math
 import re
@@ -54,13 +55,28 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _is_loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _is_base_url(value: Any) -> bool:
+    """What clusters.toml accepts too (one validator for both): https, or http on this
+    PC; no user info, query, fragment, white space or control characters."""
     parts = urlsplit(value)
-    loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
     return (
         bool(parts.hostname)
-        and (parts.scheme == "https" or (parts.scheme == "http" and loopback))
-        and not value.endswith("/")
+        and (parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname)))
+        and parts.username is None
+        and parts.password is None
+        and not parts.query
+        and not parts.fragment
+        and not value.endswith(("/", "?", "#"))
+        and value.isprintable()
         and not any(ch.isspace() for ch in value)
     )
 
@@ -78,13 +94,15 @@ IN_RANGE = {
     "idle_timeout": lambda v: _is_int(v) and (v == 0 or 15 <= v <= 86_400),
     "external_id_param": lambda v: v in ("external_id", "externalId"),
     "request_deadline": lambda v: isinstance(v, float) and math.isfinite(v) and 3 <= v <= 120,
-    "account_ids": lambda v: isinstance(v, dict)
-    and bool(v)
-    and all(
-        re.fullmatch(r"\*|[a-z0-9][a-z0-9_.-]{0,63}", cluster)
-        and re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", source)
-        and re.fullmatch(r"[^\s=,]{1,100}", account)
-        for (cluster, source), account in v.items()
+    "account_ids": lambda v: (
+        isinstance(v, dict)
+        and bool(v)
+        and all(
+            re.fullmatch(r"\*|[a-z0-9][a-z0-9_.-]{0,63}", cluster)
+            and re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", source)
+            and re.fullmatch(r"[^\s=,]{1,100}", account)
+            for (cluster, source), account in v.items()
+        )
     ),
 }
 
@@ -340,6 +358,32 @@ def odd_policy_text(draw: st.DrawFn) -> bytes:
         text = text[:at] + "\x00" * between(draw, 1, 50) + text[at:]
     data = encode(draw, text)
     return data if between(draw, 0, 9) else data * (MAX_FILE_BYTES // max(1, len(data)) + 1)
+
+
+@FUZZ
+@given(file_policy=good_policies(), data=st.data())
+def test_duplicate_keys_and_sections_are_read_first_wins_as_windows_does(
+    paths: AppPaths, file_policy, data
+) -> None:
+    """Each key written again later in the section, and the section again after it
+    (with anything in it): the first values are read exactly, each repeat is one
+    problem that never quotes a value, and nothing makes the policy unreadable."""
+    raw, values, locked = file_policy
+    repeated = [(key, data.draw(ODD_VALUES)) for key in raw]
+    again = [(data.draw(KEY_NAMES), data.draw(ODD_VALUES)) for _ in range(between(data.draw, 0, 5))]
+    section = pick(data.draw, ["[capdesk]", "[Capdesk]", "[ CAPDESK ]"])
+    text = ini_text(data.draw, [*raw.items(), *repeated])
+    text += pick(data.draw, ["\n", "\r\n"]) + ini_text(data.draw, again, section)
+    paths.policy_file.write_bytes(encode(data.draw, text))
+
+    policy = load_policy(paths, registry_reader=dict)
+    assert policy.values == values
+    assert policy.locked == frozenset(values if locked is None else locked)
+    assert not policy.unreadable
+    for key, _value in repeated:  # one problem each, naming the key
+        assert any(f"repeats {key!r}" in problem for problem in policy.problems)
+    assert any("repeats the [capdesk] section" in problem for problem in policy.problems)
+    check_policy(policy, raw.get("admin_pin_hash"))
 
 
 @FUZZ

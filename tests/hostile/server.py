@@ -15,7 +15,7 @@ import itertools
 import socket
 import struct
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 DRIP_INTERVAL = 0.2  # seconds between dripped bytes: far below any single-wait timeout
 
@@ -207,3 +207,80 @@ class NeverAccepts:
         for probe in self._parked:
             probe.close()
         self._listener.close()
+
+
+def answers(
+    status: int, body: bytes = b"", headers: dict[str, str] | None = None, reason: str = "Answer"
+) -> Behaviour:
+    """Reads each request on the connection and sends this exact answer to it, as a
+    captive portal, a proxy's error page or another web server would.
+
+    Headers are sent as given (nothing added but ``Content-Length`` and
+    ``Connection: close``), so an answer can lack a ``Content-Type`` or lie in it.
+    """
+    lines = [f"HTTP/1.1 {status} {reason}"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    lines += [f"Content-Length: {len(body)}", "Connection: close", "", ""]
+    reply = "\r\n".join(lines).encode("latin-1") + body
+
+    def act(conn: socket.socket, stop: threading.Event) -> None:
+        request = _read_request(conn, stop)
+        if request is None:
+            return
+        head, _, received = request.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length" and value.strip().isdigit():
+                length = int(value.strip())
+        while len(received) < length and not stop.is_set():  # a POST's body: read it all,
+            try:  # or closing with unread bytes resets the connection before the answer
+                chunk = conn.recv(65536)
+            except TimeoutError:
+                continue
+            if not chunk:
+                return
+            received += chunk
+        conn.sendall(reply)
+
+    return act
+
+
+def raw_reply(status: int, headers: Sequence[tuple[str, str]], body: bytes) -> bytes:
+    """An HTTP/1.1 answer built byte for byte, ``Connection: close``.
+
+    Header values go out exactly as given: latin-1 where they fit (so ``"\\x9b"`` is the
+    single C1 byte 0x9B), else UTF-8 (a bidi override arrives as its three bytes).
+    ``http.server`` would not send escape sequences or C1 bytes in a header at all.
+    """
+
+    def encode(text: str) -> bytes:
+        try:
+            return text.encode("latin-1")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "surrogatepass")
+
+    head = [f"HTTP/1.1 {status} Answer".encode()]
+    head += [name.encode("ascii") + b": " + encode(value) for name, value in headers]
+    head += [b"Content-Length: %d" % len(body), b"Connection: close", b"", b""]
+    return b"\r\n".join(head) + body
+
+
+def answers_by_path(replies: Mapping[str, bytes]) -> Behaviour:
+    """Reads one request and sends the first reply whose key starts its path ("" matches
+    any path; none matching: 404), then closes, as one scripted web server would."""
+
+    def act(conn: socket.socket, stop: threading.Event) -> None:
+        request = _read_request(conn, stop)
+        if request is None:
+            return
+        path = (
+            request.split(b"\r\n", 1)[0].split(b" ")[1].decode("latin-1") if b" " in request else ""
+        )
+        for prefix, reply in replies.items():
+            if path.startswith(prefix):
+                conn.sendall(reply)
+                return
+        conn.sendall(raw_reply(404, [("Content-Type", "text/plain")], b"not here"))
+
+    return act

@@ -91,7 +91,7 @@ def test_history_survives_reopen_with_wal_full_sync_and_schema_version(clock) ->
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         columns = [row[1] for row in raw.execute("PRAGMA table_info(card_numbers)")]
-    assert columns == ["id", "number", "cluster", "till", "request_id", "received_at"]
+    assert columns == ["id", "number", "cluster", "till", "request_id", "received_at", "training"]
     with CardHistory(path, clock=clock) as again:
         assert again.entries() == [entry]
 
@@ -171,8 +171,8 @@ def test_export_csv_has_bom_header_and_rows_newest_first(
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")
     assert _read_csv(target) == [
         list(CSV_HEADER),
-        ["1000000028", "eu", "t2", "", "2026-03-01 09:31:30"],
-        ["1000000010", "eu", "Müller till", "req, 1", "2026-03-01 09:30:00"],
+        ["1000000028", "eu", "t2", "", "2026-03-01 09:31:30", "no"],
+        ["1000000010", "eu", "Müller till", "req, 1", "2026-03-01 09:30:00", "no"],
     ]
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 

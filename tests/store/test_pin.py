@@ -65,9 +65,7 @@ def test_bad_pins_are_refused_with_a_sentence(pin: str) -> None:
     with pytest.raises(InvalidInput) as caught:
         hash_pin(pin, iterations=FAST)
     assert (
-        caught.value.sentence
-        == PIN_SENTENCE
-        == "Type a PIN of 4 to 12 digits, with nothing else."
+        caught.value.sentence == PIN_SENTENCE == "Type a PIN of 4 to 12 digits, with nothing else."
     )
 
 

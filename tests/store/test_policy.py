@@ -171,23 +171,48 @@ def test_good_edge_values(paths: AppPaths) -> None:
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (b"kiosk=1\n", "not a valid INI"),
+        (b"kiosk=1\n", "no [capdesk] section"),
         (b"[other]\nkiosk=1\n", "no [capdesk] section"),
-        (b"[capdesk]\nkiosk=1\nkiosk=0\n", "not a valid INI"),
-        (b"[capdesk]\nthis line has no equals sign\nkiosk=1\n", "not a valid INI"),
-        (b"\x00\xff\xfe\x00garbage" * 10, "not a valid INI"),
+        (b"\x00\xff\xfe\x00garbage" * 10, "no [capdesk] section"),
+        (b"", "no [capdesk] section"),
         (b"[capdesk]\n" + b"x" * 300_000, "larger than"),
     ],
 )
-def test_broken_files_give_an_empty_policy_and_a_problem(
+def test_unreadable_files_give_an_empty_policy_that_fails_closed(
     paths: AppPaths, content: bytes, reason: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     write_policy(paths, content)
     with caplog.at_level(logging.WARNING, logger="capdesk.store.policy"):
         policy = load_policy(paths, registry_reader=no_registry)
     assert policy.values == {} and policy.locked == frozenset()
+    assert policy.unreadable
     assert len(policy.problems) == 1 and reason in policy.problems[0]
     assert reason in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("content", "values", "reason"),
+    [
+        (b"[capdesk]\nkiosk=1\nkiosk=0\n", {"kiosk": True}, "line 3 repeats 'kiosk'"),
+        (
+            b"[capdesk]\nthis line has no equals sign\nkiosk=1\n",
+            {"kiosk": True},
+            "line 2 is not key = value",
+        ),
+        (
+            b"[capdesk]\nkiosk=1\n[other]\nkiosk=0\n[CAPDESK]\nkiosk=0\ncluster=eu\n",
+            {"kiosk": True},
+            "line 5 repeats the [capdesk] section",
+        ),
+    ],
+)
+def test_a_wrong_line_is_skipped_as_windows_skips_it(
+    paths: AppPaths, content: bytes, values: dict[str, object], reason: str
+) -> None:
+    write_policy(paths, content)
+    policy = load_policy(paths, registry_reader=no_registry)
+    assert policy.values == values and not policy.unreadable
+    assert len(policy.problems) == 1 and reason in policy.problems[0]
 
 
 def test_utf16_file_from_the_installer_and_ansi_file_are_read(paths: AppPaths) -> None:

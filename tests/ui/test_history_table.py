@@ -55,14 +55,22 @@ def test_shows_newest_first_with_all_columns(view):
     assert _column(view) == ["7000000003", "6000000002", "6000000001"]
     model = view.table.model()
     headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(len(COLUMNS))]
-    assert headers == ["Card number", "Generated (local time)", "Cluster", "Till", "Request id"]
+    assert headers == [
+        "Card number",
+        "Generated (local time)",
+        "Cluster",
+        "Till",
+        "Request id",
+        "Training",
+    ]
     local = T0.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    assert [model.index(2, c).data() for c in range(5)] == [
+    assert [model.index(2, c).data() for c in range(6)] == [
         "6000000001",
         local,
         "EU",
         "till.one",
         "req-a",
+        "",  # not a training number
     ]
     assert model.index(1, 4).data() == ""  # no request id
     assert view.count_label.text() == "3 card numbers."

@@ -123,8 +123,7 @@ def test_with_no_response_staff_get_the_deadline_sentence_within_the_deadline_an
     assert 2.9 <= waited <= 4.0
     assert failed.args[0].reason == "timeout"
     assert d.text("statusMessage") == (
-        "Capillary did not answer within 3 seconds. Check the network connection, "
-        "then try again."
+        "Capillary did not answer within 3 seconds. Check the network connection, then try again."
     )
     assert d.text("identifierValue") == DEMO_MOBILE_TYPED  # nothing typed is lost
     assert not d.child("cancelFetchButton").isVisible()
