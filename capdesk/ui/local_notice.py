@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from capdesk.api.errors import CapdeskError
 from capdesk.ui.announcer import announce
+from capdesk.ui.plain_text import plain_tooltip
 
 
 class LocalNotice(QFrame):
@@ -50,6 +51,6 @@ class LocalNotice(QFrame):
         self._sentences.append(problem.sentence)
         self._details.extend(problem.details.lines())
         self._label.setText("\n".join(self._sentences))
-        self._label.setToolTip("\n".join(self._details))
+        self._label.setToolTip(plain_tooltip("\n".join(self._details)))  # paths are data
         self.show()
         announce(self, problem.sentence)
