@@ -91,13 +91,22 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(sys.argv[1:] if argv is None else argv)
     if not args.smoke_test:
         return _run(args, default_paths())
+    from capdesk.smoke import start_watchdog
+
+    # A smoke test always ends: the watchdog stops a process whose event loop hangs.
+    watchdog = start_watchdog()
     # The smoke test runs in a throwaway profile, removed afterwards: its training
     # number, settings and log never reach the staff's history.
-    with tempfile.TemporaryDirectory(prefix="capdesk-smoke-", ignore_cleanup_errors=True) as root:
-        try:
-            return _run(args, throwaway_paths(Path(root), default_paths().machine_config_dir))
-        finally:
-            close_log_file()  # the log file lives in the folder about to be removed
+    try:
+        with tempfile.TemporaryDirectory(
+            prefix="capdesk-smoke-", ignore_cleanup_errors=True
+        ) as root:
+            try:
+                return _run(args, throwaway_paths(Path(root), default_paths().machine_config_dir))
+            finally:
+                close_log_file()  # the log file lives in the folder about to be removed
+    finally:
+        watchdog.set()
 
 
 def _run(args: argparse.Namespace, profile: AppPaths) -> int:
@@ -195,9 +204,9 @@ def _run(args: argparse.Namespace, profile: AppPaths) -> int:
 
         smoke_task = loop.create_task(smoke())  # referenced until the loop ends
     try:
-        code = loop.run_until_complete(finished)
-        if smoke_task is not None:
-            code = loop.run_until_complete(smoke_task)
+        # The smoke test ends when its flow is done, not when the window says it closed:
+        # under wine offscreen ``closed`` never came and the process never exited.
+        code = loop.run_until_complete(smoke_task if smoke_task is not None else finished)
     finally:
         set_log_problem_listener(None)
         loop.run_until_complete(service.close())

@@ -4,6 +4,7 @@
     uv run python installer/build.py --check        # + smoke test of the frozen build, figures
     uv run python installer/build.py --skip-nsis    # freeze only
     uv run python installer/build.py --skip-freeze  # package an existing dist/capdesk/
+    uv run python installer/build.py --windows [--check]  # the real Windows app, under wine
 
 On Windows the result is the real installer. Elsewhere the same spec builds the
 onedir for this OS (so ``--check`` can run the frozen app) and the NSIS script is
@@ -20,13 +21,16 @@ and throw-away user folders, then measures the bundle, the installer and start-u
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -129,23 +133,38 @@ def installer_path() -> Path:
     return DIST / f"capdesk-{__version__}-setup-{sys.platform}-check.exe"
 
 
-def compile_nsis(makensis: str, target: str, out_file: Path) -> float:
-    """Compile installer/capdesk.nsi against dist/capdesk; returns seconds taken."""
-    amd64 = target == "amd64" or (target == "auto" and has_amd64_stubs(makensis))
+def compile_nsis(makensis: str, out_file: Path, bundle: Path = BUNDLE) -> float:
+    """Compile installer/capdesk.nsi against ``bundle``; returns seconds taken.
+
+    ``bundle`` is dist/capdesk, or dist/windows/capdesk for ``--windows`` (the real
+    Windows build made under wine, whose setup.exe *is* for Windows).
+
+    Always with the amd64-unicode stubs (``Target amd64-unicode`` in the script): the
+    installer tested here and under wine must be the one Windows gets. An x86 stub
+    reads the registry through WOW6432Node until ``.onInit`` switches views, which hid
+    an upgrade bug from the amd64 wine check. An NSIS without those stubs (the
+    nsis.sourceforge.io release) is refused with a sentence instead of silently
+    building a different installer.
+    """
+    if not has_amd64_stubs(makensis):
+        raise SystemExit(
+            f"[build] FAILED: {makensis} has no amd64-unicode stubs, which capdesk.nsi "
+            "needs. Use Debian's nsis package, or on Windows MSYS2's "
+            "mingw-w64-ucrt-x86_64-nsis (the nsis.sourceforge.io release has x86 stubs only)."
+        )
     flag = "-"  # makensis takes "-" options on every OS ("/" only on Windows)
     command = [
         makensis,
         f"{flag}V2",
         f"{flag}DVERSION={__version__}",
         f"{flag}DVERSION4={versioninfo.dotted4(__version__)}",
-        f"{flag}DDIST_DIR={BUNDLE}",
+        f"{flag}DDIST_DIR={bundle}",
         f"{flag}DOUT_FILE={out_file}",
         f"{flag}DICON={ICON}",
-        *([f"{flag}DAMD64"] if amd64 else []),
         str(NSI),
     ]
-    say(f"compiling the NSIS script ({'amd64' if amd64 else 'x86'}-unicode) with {makensis}")
-    if not IS_WINDOWS:
+    say(f"compiling the NSIS script (amd64-unicode) with {makensis}")
+    if not IS_WINDOWS and bundle == BUNDLE:
         say(
             "this is a compile check of capdesk.nsi against the "
             f"{sys.platform} build; the setup.exe it makes is not for Windows"
@@ -166,6 +185,7 @@ class Run:
     total_s: float
     code: int
     lines: list[str] = field(default_factory=list)
+    timed_out: bool = False  # killed (with its whole process group) at the deadline
 
 
 def isolated_env(home: Path) -> dict[str, str]:
@@ -179,8 +199,33 @@ def isolated_env(home: Path) -> dict[str, str]:
     return env
 
 
-def timed(command: list[str], env: dict[str, str]) -> Run:
-    """Run ``command``; time to its first output line and to its exit."""
+def _kill_group(process: subprocess.Popen[str]) -> None:
+    """Kill ``process`` and everything it started: a child that inherited the pipe (wine's
+    helpers, a Qt worker) would otherwise keep it open and the read would never end."""
+    if IS_WINDOWS:
+        subprocess.run(
+            ["taskkill", "/F", "/T", "/PID", str(process.pid)],
+            capture_output=True,
+            check=False,
+            timeout=30,
+        )
+    else:
+        with contextlib.suppress(ProcessLookupError):  # the group it leads (new session)
+            os.killpg(process.pid, signal.SIGKILL)
+    process.kill()  # in case it was not (or no longer) a group leader
+
+
+def timed(command: list[str], env: dict[str, str], timeout_s: float | None = None) -> Run:
+    """Run ``command``; time to its first output line and to its exit.
+
+    The whole run is bounded by ``timeout_s`` (default ``SMOKE_TIMEOUT_S``): a program
+    that prints and then hangs, or exits while a child still holds its stdout, is
+    killed with its process group at the deadline and the Run says ``timed_out``.
+    (Reading stdout to its end first, as before, waited for ever on such a program:
+    under wine with Qt offscreen ``--check`` never returned.) The lines are read in a
+    thread, which ``communicate()`` cannot do, so the first line keeps its own time.
+    """
+    limit = SMOKE_TIMEOUT_S if timeout_s is None else timeout_s
     started = time.perf_counter()
     process = subprocess.Popen(
         command,
@@ -189,21 +234,47 @@ def timed(command: list[str], env: dict[str, str]) -> Run:
         text=True,
         env=env,
         cwd=tempfile.gettempdir(),
+        start_new_session=not IS_WINDOWS,  # its own process group, killed as one
+        creationflags=subprocess.CREATE_NEW_PROCESS_GROUP if IS_WINDOWS else 0,
     )
     assert process.stdout is not None
-    first = 0.0
-    lines = []
-    for line in process.stdout:
-        if not first:
-            first = time.perf_counter() - started
-        lines.append(line.rstrip())
-    code = process.wait(timeout=SMOKE_TIMEOUT_S)
-    return Run(first, time.perf_counter() - started, code, lines)
+    stdout = process.stdout
+    first: list[float] = []
+    lines: list[str] = []
+
+    def read() -> None:
+        for line in stdout:
+            if not first:
+                first.append(time.perf_counter() - started)
+            lines.append(line.rstrip())
+
+    reader = threading.Thread(target=read, name="timed-reader", daemon=True)
+    reader.start()
+    deadline = started + limit
+    timed_out = False
+    try:
+        process.wait(timeout=max(0.0, deadline - time.perf_counter()))
+        reader.join(timeout=max(0.0, deadline - time.perf_counter()))
+        timed_out = reader.is_alive()  # exited, but a child still holds the pipe
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    if timed_out:
+        _kill_group(process)
+        process.wait(timeout=30)
+        reader.join(timeout=5)  # the pipe closes with the group; never wait for ever
+    total = time.perf_counter() - started
+    code = process.returncode if process.returncode is not None else -1
+    return Run(first[0] if first else 0.0, total, code, list(lines), timed_out)
 
 
 def smoke_ok(run: Run) -> bool:
     steps = [line for line in run.lines if line.startswith(("ok ", "FAIL"))]
-    return run.code == 0 and bool(steps) and all(line.startswith("ok ") for line in steps)
+    return (
+        run.code == 0
+        and not run.timed_out
+        and bool(steps)
+        and all(line.startswith("ok ") for line in steps)
+    )
 
 
 def check(runs: int, installer: Path | None) -> dict[str, object]:
@@ -216,14 +287,27 @@ def check(runs: int, installer: Path | None) -> dict[str, object]:
         for line in first.lines:
             print(f"    {line}")
         if not smoke_ok(first):
-            say(f"FAILED: the frozen --smoke-test exited {first.code}")
+            if first.timed_out:
+                say(f"FAILED: the frozen --smoke-test did not end within {SMOKE_TIMEOUT_S} s")
+            else:
+                say(f"FAILED: the frozen --smoke-test exited {first.code}")
             figures["smoke_test"] = "failed"
             return figures
         figures["smoke_test"] = "passed"
-        pin = subprocess.run(
-            [*frozen, "hash-pin"], input="2468\n", capture_output=True, text=True, check=False
-        )
-        figures["hash_pin"] = "passed" if pin.stdout.startswith("pbkdf2_sha256$") else "failed"
+        try:
+            pin = subprocess.run(
+                [*frozen, "hash-pin"],
+                input="2468\n",
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=SMOKE_TIMEOUT_S,
+            )
+            hashed = pin.stdout.startswith("pbkdf2_sha256$")
+        except subprocess.TimeoutExpired:
+            say(f"FAILED: the frozen hash-pin did not end within {SMOKE_TIMEOUT_S} s")
+            hashed = False
+        figures["hash_pin"] = "passed" if hashed else "failed"
 
         measured: dict[str, list[Run]] = {"frozen": [], "source": []}
         version_runs: dict[str, list[float]] = {"frozen": [], "source": []}
@@ -235,7 +319,8 @@ def check(runs: int, installer: Path | None) -> dict[str, object]:
         for name, results in measured.items():
             bad = [r for r in results if not smoke_ok(r)]
             if bad:
-                say(f"FAILED: a {name} --smoke-test run exited {bad[0].code}")
+                ended = "timed out" if bad[0].timed_out else f"exited {bad[0].code}"
+                say(f"FAILED: a {name} --smoke-test run {ended}")
                 figures["smoke_test"] = "failed"
             figures[f"{name}_window_open_s"] = round(
                 statistics.median(r.first_line_s for r in results), 2
@@ -277,16 +362,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-nsis", action="store_true", help="do not build the installer")
     parser.add_argument("--clean", action="store_true", help="clear PyInstaller's cache first")
     parser.add_argument("--makensis", help="path of makensis (default: found on PATH)")
-    parser.add_argument(
-        "--nsis-target",
-        choices=("auto", "x86", "amd64"),
-        default="auto",
-        help="installer stub; auto = amd64 where the stubs exist (Debian), else x86",
-    )
     parser.add_argument("--portable-zip", action="store_true", help="also zip a portable copy")
     parser.add_argument("--runs", type=int, default=3, help="start-up runs per variant")
     parser.add_argument("--figures", type=Path, default=DIST / "figures.json")
+    parser.add_argument(
+        "--windows",
+        action="store_true",
+        help="on Linux: build the real Windows app under wine (installer/windows.py)",
+    )
+    parser.add_argument(
+        "--wine-prefix", type=Path, help="with --windows (default: build/windows/prefix)"
+    )
     args = parser.parse_args(argv)
+
+    if args.windows:
+        import windows  # only --windows needs packaging, wine and the download cache
+
+        return windows.main(args)
 
     if not args.skip_freeze:
         freeze(args.clean)
@@ -302,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
             say("makensis not found: skipping the installer (install NSIS to build it)")
         else:
             installer = installer_path()
-            nsis_seconds = compile_nsis(makensis, args.nsis_target, installer)
+            nsis_seconds = compile_nsis(makensis, installer)
     if args.portable_zip:
         portable_zip()
     if not args.check:

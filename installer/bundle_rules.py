@@ -3,8 +3,8 @@
 capdesk uses four Qt modules (QtCore, QtGui, QtWidgets, QtNetwork for the
 single-instance pipe) plus QtPrintSupport for card labels. Everything else that
 PyInstaller's Qt hooks would drag in (other bindings, QML/Quick, WebEngine,
-Multimedia, unused plugins and image formats, most translations, a software
-OpenGL renderer) only makes the installer bigger and slower to unpack, so it is
+Multimedia, unused plugins, every image-format plugin, Qt's translations, a
+software OpenGL renderer) only makes the installer bigger and slower to unpack, so it is
 excluded here. Each rule names why; a rule is only safe if ``--smoke-test`` on
 the frozen build still passes (``installer/build.py --check``).
 """
@@ -112,14 +112,21 @@ KEPT_PLUGIN_DIRS: frozenset[str] = frozenset(
 # Platform plugins: the desktop ones and offscreen (for --smoke-test and CI).
 KEPT_PLATFORMS: frozenset[str] = frozenset({"qwindows", "qxcb", "qoffscreen", "qcocoa"})
 
-# Image formats: PNG/BMP are built into QtGui; .ico is read for the window icon.
-KEPT_IMAGEFORMATS: frozenset[str] = frozenset({"qico"})
+# Image-format plugins: none. capdesk reads one image at run time, the window icon
+# resources/capdesk.png, and PNG (like BMP) is built into QtGui. qico is Qt's plugin for
+# reading/writing .ico files, and no Qt code reads capdesk.ico: Windows takes the icon
+# of the exes, shortcuts and Add/Remove Programs from the resource PyInstaller embeds
+# in capdesk.exe, and NSIS reads the .ico when it compiles; make_icon.py writes it
+# itself. Keep a format here only when the app loads an image of it.
+KEPT_IMAGEFORMATS: frozenset[str] = frozenset()
 
 # Input contexts: keep compose/ibus (Linux); the Qt virtual keyboard needs QtQuick.
 DROPPED_INPUTCONTEXTS: frozenset[str] = frozenset({"qtvirtualkeyboardplugin"})
 
-# Qt's own translations (Qt dialogs' buttons), a few languages of the markets served.
-KEPT_TRANSLATIONS: frozenset[str] = frozenset({"ar", "de", "es", "fr", "ja", "zh_CN"})
+# Qt's own translations (the buttons of Qt's dialogs): none yet. Nothing installs a
+# QTranslator, so qtbase_*.qm would be shipped and never loaded. Add the languages
+# here when capdesk loads them (the languages issue), e.g. {"de", "fr"}.
+KEPT_TRANSLATIONS: frozenset[str] = frozenset()
 
 # Large Windows DLLs a widgets-only app does not load: the software OpenGL renderer and
 # the Direct3D shader compiler (both only for OpenGL/Quick). ICU stays on Linux, where

@@ -2,7 +2,8 @@
 ;
 ; Built by installer/build.py, which passes:
 ;   -DVERSION=0.1.0 -DVERSION4=0.1.0.0 -DDIST_DIR=<dist/capdesk> -DOUT_FILE=<setup.exe>
-;   -DICON=<resources/capdesk.ico>  [-DAMD64 for a 64-bit installer where the stubs exist]
+;   -DICON=<resources/capdesk.ico>
+; It needs makensis with the amd64-unicode stubs (Debian's nsis; on Windows MSYS2's).
 ;
 ; Silent install (every switch is optional; see installer/README.md):
 ;   capdesk-0.1.0-setup.exe /S /CLUSTER=eu /KIOSK=1 /CLIPBOARDTIMEOUT=20 /COUNTRY=IN
@@ -30,11 +31,10 @@
   !define ICON "..\resources\capdesk.ico"
 !endif
 
-!ifdef AMD64
-  Target amd64-unicode
-!else
-  Unicode true
-!endif
+; One installer everywhere: a 64-bit, Unicode stub, whether built on Windows or Debian.
+; An x86 stub read the previous install folder through WOW6432Node (see .onInit), and
+; the wine check, built with amd64 stubs, could not see it.
+Target amd64-unicode
 ManifestDPIAware true
 SetCompressor /SOLID /FINAL lzma
 SetCompressorDictSize 64
@@ -56,7 +56,8 @@ SetCompressorDictSize 64
 Name "${APP} ${VERSION}"
 OutFile "${OUT_FILE}"
 InstallDir "$PROGRAMFILES64\${APP}"
-InstallDirRegKey HKLM "${UNINST_KEY}" "InstallLocation"
+; No InstallDirRegKey: it is read before .onInit can switch to the 64-bit registry view;
+; .onInit reads the previous folder itself (ReadPreviousInstallDir).
 RequestExecutionLevel admin
 ShowInstDetails show
 ShowUninstDetails show
@@ -404,11 +405,30 @@ Function StartUnelevated
   Exec '"$WINDIR\explorer.exe" "$INSTDIR\${APP_EXE}"'
 FunctionEnd
 
+; An upgrade goes into the folder of the installed version, so a /D= install is not
+; orphaned by a second copy in Program Files. Read from the 64-bit view (where the
+; Section writes InstallLocation), so only after SetRegView 64. /D= still wins: NSIS
+; puts it into $INSTDIR before .onInit, and only the unchanged default is replaced.
+Function ReadPreviousInstallDir
+  ${If} $INSTDIR != "$PROGRAMFILES64\${APP}"
+    Return  ; /D= was given
+  ${EndIf}
+  ClearErrors
+  ReadRegStr $0 HKLM "${UNINST_KEY}" "InstallLocation"
+  ${If} ${Errors}
+  ${OrIf} $0 == ""
+    Return  ; a first install
+  ${EndIf}
+  StrCpy $INSTDIR $0
+  !insertmacro Log "capdesk setup: upgrading the copy in $INSTDIR"
+FunctionEnd
+
 Function .onInit
   ${IfNot} ${RunningX64}
     !insertmacro Refuse "${APP} needs 64-bit Windows."
   ${EndIf}
   SetRegView 64
+  Call ReadPreviousInstallDir
   SetShellVarContext all
   StrCpy $PolicyDir "$APPDATA\${APP}"  ; all users' AppData = C:\ProgramData
   Call ReadSwitches

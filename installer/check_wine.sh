@@ -23,9 +23,9 @@ version=$(uv run python -c 'import capdesk; print(capdesk.__version__)')
 setup="dist/capdesk-${version}-setup-linux-check.exe"
 if [ ! -f "$setup" ]; then
   if [ -x dist/capdesk/capdesk-cli ]; then
-    uv run python installer/build.py --skip-freeze --nsis-target amd64 || exit 1
+    uv run python installer/build.py --skip-freeze || exit 1
   else
-    uv run python installer/build.py --nsis-target amd64 || exit 1
+    uv run python installer/build.py || exit 1
   fi
 fi
 

@@ -30,7 +30,7 @@ def test_per_machine_admin_install_into_program_files():
     assert re.search(r'^InstallDir "\$PROGRAMFILES64\\\$\{APP\}"$', TEXT, re.M)
     assert "SetShellVarContext all" in TEXT
     assert '!include "MUI2.nsh"' in TEXT
-    assert "Unicode true" in TEXT and "Target amd64-unicode" in TEXT
+    assert re.search(r"^Target amd64-unicode$", TEXT, re.M)
 
 
 def test_add_remove_programs_entry_is_complete():
@@ -94,6 +94,51 @@ def test_uninstall_keeps_user_data_when_silent_unless_told():
     assert '${ElseIf} $RemoveUserData == "1"' in TEXT
 
 
+def _code(text: str) -> list[str]:
+    """The script's lines without comments and blank lines."""
+    lines = (line.split(";", 1)[0].strip() for line in text.splitlines())
+    return [line for line in lines if line]
+
+
+def _function(name: str) -> list[str]:
+    """The code lines of ``Function name`` ... ``FunctionEnd``."""
+    code = _code(TEXT)
+    start = code.index(f"Function {name}")
+    return code[start : code.index("FunctionEnd", start)]
+
+
+def test_one_stub_everywhere_amd64_unicode():
+    """Windows built with x86 stubs and the wine check with amd64 ones, so the check never
+    saw the x86 installer's registry view; now there is one Target, unconditional."""
+    code = _code(TEXT)
+    assert code.count("Target amd64-unicode") == 1
+    assert not any(line.startswith(("Unicode ", "!ifdef AMD64", "!ifndef AMD64")) for line in code)
+    position = code.index("Target amd64-unicode")
+    assert not any(line.startswith("!if") for line in code[position - 1 : position])
+    build_source = (ROOT / "installer" / "build.py").read_text(encoding="utf-8")
+    assert "DAMD64" not in build_source and "--nsis-target" not in build_source
+    workflow = (ROOT / ".github" / "workflows" / "windows.yml").read_text(encoding="utf-8")
+    assert "choco install nsis" not in workflow  # the sourceforge build: x86 stubs only
+    assert "lzma_solid-amd64-unicode" in workflow
+
+
+def test_upgrade_reads_the_previous_folder_from_the_64_bit_view():
+    """InstallDirRegKey is read before .onInit's SetRegView 64: an x86 installer looked in
+    WOW6432Node, found nothing and upgraded a /D= install into Program Files."""
+    assert not any(line.startswith("InstallDirRegKey") for line in _code(TEXT))
+    on_init = _function(".onInit")
+    assert on_init.index("SetRegView 64") < on_init.index("Call ReadPreviousInstallDir")
+    previous = _function("ReadPreviousInstallDir")
+    read = 'ReadRegStr $0 HKLM "${UNINST_KEY}" "InstallLocation"'
+    assert read in previous
+    # /D= wins: only the unchanged default $INSTDIR is replaced, and only by a real value.
+    keep_d = previous.index('${If} $INSTDIR != "$PROGRAMFILES64\\${APP}"')
+    assert keep_d < previous.index(read) < previous.index("StrCpy $INSTDIR $0")
+    assert previous[keep_d + 1] == "Return"
+    # The Section writes InstallLocation to the same (64-bit) key it is read from.
+    assert 'WriteRegStr HKLM "${UNINST_KEY}" "InstallLocation" "$INSTDIR"' in TEXT
+
+
 def _makensis() -> str:
     found = shutil.which("makensis")
     if found is None:
@@ -114,12 +159,11 @@ def tiny_build(tmp_path):
     return dist
 
 
-@pytest.mark.parametrize("target", ["x86", "amd64"])
-def test_script_compiles(tmp_path, tiny_build, target):
+def test_script_compiles_to_a_64_bit_installer(tmp_path, tiny_build):
     makensis = _makensis()
-    if target == "amd64" and not load("build").has_amd64_stubs(makensis):
-        pytest.skip("this NSIS has no amd64 stubs (the Windows release ships x86 only)")
-    out = tmp_path / f"setup-{target}.exe"
+    if not load("build").has_amd64_stubs(makensis):
+        pytest.fail("this NSIS has no amd64-unicode stubs, which capdesk.nsi needs")
+    out = tmp_path / "setup.exe"
     command = [
         makensis,
         "-V2",
@@ -128,12 +172,15 @@ def test_script_compiles(tmp_path, tiny_build, target):
         f"-DDIST_DIR={tiny_build}",
         f"-DOUT_FILE={out}",
         f"-DICON={ROOT / 'resources' / 'capdesk.ico'}",
-        *(["-DAMD64"] if target == "amd64" else []),
         str(NSI),
     ]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert out.read_bytes()[:2] == b"MZ"
+    exe = out.read_bytes()
+    assert exe[:2] == b"MZ"
+    pe = int.from_bytes(exe[0x3C:0x40], "little")
+    assert exe[pe : pe + 4] == b"PE\0\0"
+    assert int.from_bytes(exe[pe + 4 : pe + 6], "little") == 0x8664  # x86-64, not i386
 
 
 def test_script_refuses_to_compile_without_a_version(tmp_path, tiny_build):

@@ -85,7 +85,7 @@ def test_excluded_modules_name_other_bindings_and_heavy_qt(rules):
         ("PySide6/Qt/plugins/platforms/libqxcb.so", True),
         ("PySide6/Qt/plugins/platforms/libqeglfs.so", False),
         ("PySide6/plugins/styles/qmodernwindowsstyle.dll", True),
-        ("PySide6/plugins/imageformats/qico.dll", True),
+        ("PySide6/plugins/imageformats/qico.dll", False),
         ("PySide6/plugins/imageformats/qjpeg.dll", False),
         ("PySide6/plugins/imageformats/qwebp.dll", False),
         ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", False),
@@ -106,7 +106,7 @@ def test_excluded_modules_name_other_bindings_and_heavy_qt(rules):
         ("PySide6/Qt6Network.dll", True),
         ("PySide6/Qt6PrintSupport.dll", True),
         ("PySide6/Qt/lib/libicudata.so.73", True),
-        ("PySide6/translations/qtbase_de.qm", True),
+        ("PySide6/translations/qtbase_de.qm", False),
         ("PySide6/translations/qtbase_ru.qm", False),
         ("PySide6/translations/qt_de.qm", False),
         ("PySide6/translations/qtwebengine_de.qm", False),
@@ -117,6 +117,30 @@ def test_excluded_modules_name_other_bindings_and_heavy_qt(rules):
 def test_keep_rules(rules, dest, kept):
     assert rules.keep(dest) is kept
     assert rules.keep(dest.replace("/", "\\")) is kept  # Windows separators too
+
+
+@pytest.mark.parametrize("language", ["ar", "de", "es", "fr", "ja", "zh_CN"])
+@pytest.mark.parametrize("folder", ["PySide6/translations", "PySide6/Qt/translations"])
+def test_no_qt_translation_ships_while_nothing_loads_it(rules, folder, language):
+    """The six qtbase_*.qm once shipped were never loaded: capdesk installs no QTranslator."""
+    assert rules.keep(f"{folder}/qtbase_{language}.qm") is False
+    sources = (ROOT / "capdesk").rglob("*.py")
+    assert not any("QTranslator" in path.read_text(encoding="utf-8") for path in sources), (
+        "capdesk now loads translations: keep their languages in KEPT_TRANSLATIONS"
+    )
+
+
+@pytest.mark.parametrize("name", ["qico", "qjpeg", "qgif", "qsvg"])
+def test_no_image_format_plugin_ships(rules, name):
+    """The window icon is a PNG (built into QtGui); no Qt code reads an .ico at run time."""
+    assert rules.keep(f"PySide6/plugins/imageformats/{name}.dll") is False
+    assert rules.keep(f"PySide6/Qt/plugins/imageformats/lib{name}.so") is False
+    app = (ROOT / "capdesk" / "app.py").read_text(encoding="utf-8")
+    assert '"capdesk.png"' in app
+    sources = (ROOT / "capdesk").rglob("*.py")
+    assert not any(".ico" in path.read_text(encoding="utf-8") for path in sources), (
+        "capdesk now reads an .ico: keep qico in KEPT_IMAGEFORMATS"
+    )
 
 
 def test_filter_toc_and_dropped_agree(rules):
