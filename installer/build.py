@@ -373,6 +373,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--wine-prefix", type=Path, help="with --windows (default: build/windows/prefix)"
     )
+    parser.add_argument(
+        "--windows-tests",
+        action="store_true",
+        help="with --windows: run tests/windows on the Windows interpreter under wine",
+    )
     args = parser.parse_args(argv)
 
     if args.windows:

@@ -2,6 +2,7 @@
 
     uv run python installer/build.py --windows           # dist/windows/capdesk/ + setup.exe
     uv run python installer/build.py --windows --check   # + frozen smoke test on qwindows
+    uv run python installer/build.py --windows --windows-tests  # + tests/windows under wine
 
 Why this exists: capdesk's users are on Windows, and until now the Windows build was
 only ever made by ``.github/workflows/windows.yml``, which cannot run here. PyInstaller
@@ -77,6 +78,10 @@ WINDOWS_MARKERS: dict[str, str] = {
 }
 # What the Windows interpreter needs beyond capdesk's own runtime dependencies.
 BUILD_TOOLS: tuple[str, ...] = ("pyinstaller",)
+# What the Windows test subset (tests/windows) needs on top, from the dev group: pytest
+# alone (its closure on Windows adds colorama, iniconfig, pluggy, pygments). Pure-Python
+# wheels, installed only into a throw-away copy of the staged interpreter.
+TEST_TOOLS: tuple[str, ...] = ("pytest",)
 
 
 class VerificationError(RuntimeError):
@@ -204,6 +209,27 @@ def windows_wheels(lock: Path = LOCK) -> list[Pinned]:
     packages = read_lock(lock)
     priority = windows_tag_priority()
     return [select_wheel(packages[n], priority) for n in windows_packages(packages)]
+
+
+def windows_test_packages(
+    packages: Mapping[str, dict], tools: Iterable[str] = TEST_TOOLS
+) -> list[str]:
+    """The locked packages the Windows test subset adds to the build interpreter.
+
+    ``tools`` with their Windows closure, minus what the build interpreter already has
+    (``packaging`` is PyInstaller's too), so the test copy differs from the verified
+    build interpreter only by these, and the frozen app never sees any of them.
+    """
+    build = set(windows_packages(packages))
+    wanted = set(windows_packages(packages, roots=(), extra=tools))
+    return sorted(wanted - build)
+
+
+def windows_test_wheels(lock: Path = LOCK) -> list[Pinned]:
+    """The wheels of :func:`windows_test_packages`, pinned by uv.lock's hashes."""
+    packages = read_lock(lock)
+    priority = windows_tag_priority()
+    return [select_wheel(packages[n], priority) for n in windows_test_packages(packages)]
 
 
 # --- downloads ---------------------------------------------------------------------------
@@ -653,10 +679,11 @@ def smoke_env(prefix: Path, home: Path) -> dict[str, str]:
 
 
 def main(args: argparse.Namespace) -> int:
-    """``build.py --windows [--check] [--skip-freeze] [--skip-nsis] [--clean]``.
+    """``build.py --windows [--check] [--windows-tests] [--skip-freeze] [--skip-nsis] [--clean]``.
 
     Exit code 0 only when the bundle is as promised, the installer was built (unless
-    ``--skip-nsis``) and, with ``--check``, the frozen smoke test passed under wine.
+    ``--skip-nsis``), with ``--check`` the frozen smoke test passed under wine, and with
+    ``--windows-tests`` every test of tests/windows passed on the Windows interpreter.
     """
     import build  # build.py imports this module lazily: no cycle at import time
     from capdesk import __version__
@@ -665,7 +692,9 @@ def main(args: argparse.Namespace) -> int:
     skip_freeze = bool(getattr(args, "skip_freeze", False))
     skip_nsis = bool(getattr(args, "skip_nsis", False))
     prefix = Path(getattr(args, "wine_prefix", None) or WIN_WORK / "prefix").resolve()
-    missing = missing_tools(check, nsis=not skip_nsis)
+    missing = missing_tools(
+        check or bool(getattr(args, "windows_tests", False)), nsis=not skip_nsis
+    )
     if missing:
         say(f"FAILED: install first: apt-get install {' '.join(missing)}")
         return 1
@@ -704,12 +733,24 @@ def main(args: argparse.Namespace) -> int:
     ok = True
     if check:
         ok = check_windows(prefix, figures)
+        if ok and not skip_nsis:
+            # Section 2 of issue 10: the real setup.exe installed, run, upgraded and
+            # removed, in a fresh prefix of its own (installer/wine_checks.py).
+            import wine_checks
+
+            ok = wine_checks.run_checks(installer, figures)
+    if getattr(args, "windows_tests", False):
+        try:
+            ok = check_windows_tests(prefix, figures) and ok
+        except VerificationError as error:
+            say(f"FAILED: {error}")
+            ok = False
     build.print_figures(figures)
     WIN_DIST.mkdir(parents=True, exist_ok=True)
     target = WIN_DIST / "figures.json"
     target.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     say(f"figures written to {target}")
-    if check:
+    if check or getattr(args, "windows_tests", False):
         say("check passed" if ok else "check FAILED")
     return 0 if ok else 1
 
@@ -876,3 +917,140 @@ def check_windows(prefix: Path, figures: dict[str, object]) -> bool:
                 break
     figures["smoke_test_wine_qwindows"] = "passed" if ok else "failed"
     return ok
+
+
+# --- the Windows test subset (tests/windows) ---------------------------------------------
+
+WINDOWS_TESTS = ROOT / "tests" / "windows"
+WINDOWS_TESTS_TIMEOUT_S = 300.0
+# pytest's summary line, e.g. "12 passed, 1 failed in 9.87s" (also "1 error", "2 xpassed").
+_SUMMARY = re.compile(r"^=*\s*(?P<counts>(?:\d+ [a-z]+(?:, )?)+) in [\d.]+s")
+
+
+@dataclass(frozen=True)
+class SubsetOutcome:
+    """What pytest's summary line said, and whether that is a pass for the check."""
+
+    counts: dict[str, int]
+    code: int | None  # pytest's exit code; None: killed at the timeout
+
+    @property
+    def passed(self) -> int:
+        return self.counts.get("passed", 0)
+
+    @property
+    def ok(self) -> bool:
+        """Exit 0, at least one test passed, and nothing failed, errored or was skipped.
+
+        A skip counts against the check: every test here is meant to run on Windows,
+        so a skip under wine means a Windows code path went unexercised.
+        """
+        bad = {"failed", "error", "errors", "skipped", "xpassed"}
+        return self.code == 0 and self.passed > 0 and not any(self.counts.get(k) for k in bad)
+
+
+def parse_pytest_summary(lines: list[str], code: int | None) -> SubsetOutcome:
+    """The counts of pytest's last summary line (``{}`` when there is none)."""
+    counts: dict[str, int] = {}
+    for line in reversed(lines):
+        match = _SUMMARY.match(line.strip())
+        if match:
+            for part in match.group("counts").split(", "):
+                number, _, word = part.strip().partition(" ")
+                counts[word] = int(number)
+            break
+    return SubsetOutcome(counts, code)
+
+
+def stage_test_interpreter(build_python: Path, target: Path, wheels: list[Path]) -> int:
+    """A copy of the verified build interpreter plus pytest's wheels; returns files added.
+
+    A copy, so the interpreter PyInstaller froze from stays exactly what was verified
+    and the test-only packages cannot reach the bundle. Rebuilt on every run.
+    """
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.copytree(build_python, target)
+    site_packages = target / "Lib" / "site-packages"
+    return sum(extract_wheel(wheel, site_packages) for wheel in wheels)
+
+
+def windows_tests_command(python: Path, tests: Path = WINDOWS_TESTS) -> list[str]:
+    """``python.exe -m pytest`` of ``tests`` under wine, with that folder's own ini.
+
+    ``-c tests/windows/pytest.ini`` makes that folder rootdir and conftest boundary, so
+    the Linux suite's tests/conftest.py (an in-memory keyring) is never loaded there.
+    """
+    return [
+        "wine",
+        wine_path(python),
+        "-m",
+        "pytest",
+        "-c",
+        wine_path(tests / "pytest.ini"),
+        "-q",
+        wine_path(tests),
+    ]
+
+
+def windows_tests_env(prefix: Path, display: str, home: Path) -> dict[str, str]:
+    """Wine's environment for the subset: our display, a throw-away TEMP, no capdesk vars.
+
+    ``CAPDESK_HOME``/``CAPDESK_MACHINE_CONFIG`` would short-circuit the path logic the
+    subset is there to exercise, so they are removed, not set.
+    """
+    env = wine_env(prefix)
+    env["DISPLAY"] = display
+    env["QT_QPA_PLATFORM"] = "windows"
+    for name in ("CAPDESK_HOME", "CAPDESK_MACHINE_CONFIG", "PYTHONPATH", "QT_API"):
+        env.pop(name, None)
+    home.mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def check_windows_tests(
+    prefix: Path,
+    figures: dict[str, object],
+    build_python: Path = WIN_WORK / "python",
+    test_python: Path = WIN_WORK / "python-tests",
+) -> bool:
+    """Run tests/windows on the staged Windows interpreter under wine + Xvfb.
+
+    Needs the build interpreter in ``build/windows/python`` (staged by the freeze step).
+    pytest and its Windows closure come from uv.lock, hash-verified like every wheel.
+    Prints the pass count; False when anything failed, errored, skipped or timed out.
+    """
+    started = time.monotonic()
+    pinned = windows_test_wheels()
+    wheels = [fetch(p, cache_dir() / "wheels") for p in pinned]
+    if not (build_python / "python.exe").exists():
+        say(f"FAILED: no staged Windows interpreter in {build_python} (run without --skip-freeze)")
+        return False
+    added = stage_test_interpreter(build_python, test_python, wheels)
+    say(f"test interpreter: {len(wheels)} wheels ({added} files) added to a copy in {test_python}")
+    with (
+        virtual_display() as display,
+        wine_session(prefix, display),
+        tempfile.TemporaryDirectory(prefix="capdesk-wine-tests-") as tmp,
+    ):
+        say(f"tests/windows on the Windows interpreter (wine, Xvfb {display}, qwindows)")
+        env = windows_tests_env(prefix, display, Path(tmp))
+        run = run_killable(
+            windows_tests_command(test_python / "python.exe"),
+            env,
+            WINDOWS_TESTS_TIMEOUT_S,
+            cwd=ROOT,
+        )
+    for line in run.lines:
+        print(f"    {line}")
+    outcome = parse_pytest_summary(run.lines, run.code)
+    figures["windows_tests_passed"] = outcome.passed
+    figures["windows_tests_s"] = round(time.monotonic() - started, 1)
+    if run.code is None:
+        say(f"FAILED: tests/windows timed out after {WINDOWS_TESTS_TIMEOUT_S:.0f} s")
+    elif not outcome.ok:
+        say(f"FAILED: tests/windows: {outcome.counts or 'no summary'} (exit {run.code})")
+    else:
+        say(f"tests/windows: {outcome.passed} passed on the Windows interpreter under wine")
+    figures["windows_tests"] = "passed" if outcome.ok else "failed"
+    return outcome.ok
