@@ -20,11 +20,13 @@ painted (a call made earlier simply does that itself, in its worker).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import Executor
 from concurrent.futures import Future as ConcurrentFuture
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from capdesk.api.auth import BasicCredentials, Credentials
@@ -33,7 +35,7 @@ from capdesk.api.errors import CapdeskError, ErrorDetails, InvalidInput, NotSign
 from capdesk.api.models import OtpLookup, OtpResult
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.executor import DaemonThreadExecutor
-from capdesk.local_faults import CardsNeedHistory
+from capdesk.local_faults import CardsNeedHistory, history_unusable
 from capdesk.store.history import CardHistory, HistoryEntry, HistoryError
 
 if TYPE_CHECKING:  # imported where used, in worker threads: the first screen needs none
@@ -80,6 +82,7 @@ class DeskService:
         # Why the history is not to be used (it failed to open or to read): card
         # numbers are then refused before any call, since none could be saved first.
         self.history_problem: CapdeskError | None = None
+        self._history_read: asyncio.Future[list[HistoryEntry]] | None = None
         if history is None:
             self.history_problem = HistoryError()
         self.clusters = clusters
@@ -192,6 +195,26 @@ class DeskService:
         except CapdeskError as error:
             return None, error
         return (credentials.display_name if credentials else None), None
+
+    async def history_entries(self) -> list[HistoryEntry]:
+        """Every number in the history, newest first, read in a worker (SQLite).
+
+        A row that cannot be read makes the history unusable (see ``history_problem``):
+        card numbers are then refused before any call, so none is consumed unsaved."""
+        if self.history is None or self.history_problem is not None:
+            raise self.history_problem or HistoryError()
+        self._history_read = asyncio.ensure_future(self._in_worker(self.history.entries))
+        try:
+            return await asyncio.shield(self._history_read)
+        except HistoryError as error:
+            self.history_unusable(history_unusable(error))
+            raise self.history_problem from None
+
+    async def export_history(self, path: Path, entries: list[HistoryEntry] | None) -> int:
+        """Write ``entries`` (None: all) as CSV to ``path`` in a worker; returns the count."""
+        if self.history is None:
+            raise self.history_problem or HistoryError()
+        return await self._in_worker(self.history.export_csv, path, entries)
 
     def history_unusable(self, problem: CapdeskError) -> None:
         """The history could not be read: show none of it, and generate no card numbers."""
@@ -402,6 +425,10 @@ class DeskService:
         """
         if count < 1:
             raise InvalidInput("Choose how many card numbers to generate (at least 1).")
+        reading = self._history_read
+        if reading is not None and not reading.done():  # the window's first read of it
+            with contextlib.suppress(Exception):
+                await asyncio.shield(reading)
         if self.history is None or self.history_problem is not None:
             # Before any call: a number that cannot be saved first is not consumed at all.
             raise CardsNeedHistory(details=self.history_problem and self.history_problem.details)

@@ -28,7 +28,7 @@ from capdesk.ui.plain_text import plain_label
 from capdesk.ui.tab_order import set_tab_order
 
 if TYPE_CHECKING:
-    from capdesk.store.history import CardHistory, HistoryEntry
+    from capdesk.store.history import HistoryEntry
 
 MAX_BATCH = 1000
 _NO_NUMBER = "None yet"
@@ -183,8 +183,9 @@ class CardPanel(QWidget):
         self.print_button.setEnabled(True)
         self.history.add_entry(entry)
 
-    def set_history(self, history: CardHistory) -> None:
-        self.history.set_history(history)
+    def set_entries(self, entries: list[HistoryEntry]) -> None:
+        """The history as the window read it (newest first)."""
+        self.history.set_entries(entries)
 
     def finish_batch(self, generated: int, cancelled: bool) -> None:
         """Leave the busy state and say what happened in one sentence."""

@@ -31,12 +31,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from capdesk.api.errors import CapdeskError
 from capdesk.ui.plain_text import plain_label, plain_tooltip
 from capdesk.ui.tab_order import set_tab_order
 
 if TYPE_CHECKING:
-    from capdesk.store.history import CardHistory, HistoryEntry
+    from capdesk.store.history import HistoryEntry
 
 COLUMNS = ("Card number", "Generated (local time)", "Cluster", "Till", "Request id", "Training")
 # The Training column's cell: blank for real numbers, so the marker stands out.
@@ -149,10 +148,13 @@ class CardHistoryView(QWidget):
     """Search box, table (``cardHistory``), count and "Export CSV…"."""
 
     copyRequested = Signal(str)  # Ctrl+C on a row: the window copies via the clipboard guard
+    # Export CSV…: (path, the entries to write or None for all). The widget holds no store:
+    # the window writes the file through the service, off the GUI thread.
+    exportRequested = Signal(object, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._history: CardHistory | None = None
+        self._loaded = False  # entries arrived (export needs them)
         self.model = CardHistoryModel(self)
 
         search_label = QLabel("Searc&h history")
@@ -236,10 +238,10 @@ class CardHistoryView(QWidget):
 
     # --- public API ----------------------------------------------------------------
 
-    def set_history(self, history: CardHistory) -> None:
-        """Show every entry of ``history`` (newest first); export writes through it."""
-        self._history = history
-        self.model.set_entries(history.entries())
+    def set_entries(self, entries: list[HistoryEntry]) -> None:
+        """Show ``entries`` (newest first), as the window read them from the history."""
+        self._loaded = True
+        self.model.set_entries(entries)
         self._update_count()
 
     def add_entry(self, entry: HistoryEntry) -> None:
@@ -247,15 +249,18 @@ class CardHistoryView(QWidget):
         self.model.prepend(entry)
         self._update_count()
 
-    def export_to(self, path: Path) -> int:
-        """Write the shown entries (all, or the search's matches) as CSV; returns how many."""
-        if self._history is None:
-            raise RuntimeError("set_history() first")
+    def request_export(self, path: Path) -> None:
+        """Ask for the shown entries (all: None, or the search's matches) to be written to
+        ``path`` as CSV; the window writes the file in a worker and reports back."""
         entries = self.model.shown() if self.model.searching else None
-        count = self._history.export_csv(Path(path), entries)
+        self.exportRequested.emit(Path(path), entries)
+
+    def show_exported(self, count: int, path: Path) -> None:
         noun = "card number" if count == 1 else "card numbers"
         self.status_label.setText(f"Saved {count} {noun} to {Path(path).name}.")
-        return count
+
+    def show_export_failed(self, sentence: str) -> None:
+        self.status_label.setText(sentence)
 
     # --- internals -----------------------------------------------------------------
 
@@ -271,7 +276,7 @@ class CardHistoryView(QWidget):
             self.count_label.setText("No card numbers generated yet.")
         else:
             self.count_label.setText(f"{total} card number{'s' if total != 1 else ''}.")
-        self.export_button.setEnabled(self._history is not None and shown > 0)
+        self.export_button.setEnabled(self._loaded and shown > 0)
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -281,14 +286,7 @@ class CardHistoryView(QWidget):
             return
         if not path.lower().endswith(".csv"):
             path += ".csv"
-        try:
-            self.export_to(Path(path))
-        except CapdeskError as error:
-            self.status_label.setText(error.sentence)
-        except OSError:
-            self.status_label.setText(
-                "The file could not be saved there. Choose another folder and try again."
-            )
+        self.request_export(Path(path))
 
     def _copy_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

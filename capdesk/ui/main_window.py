@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
@@ -25,7 +26,7 @@ from capdesk.api.models import OtpLookup
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.local_faults import history_unusable, log_unavailable
 from capdesk.services import DeskService
-from capdesk.store.history import HistoryEntry, HistoryError
+from capdesk.store.history import HistoryEntry
 from capdesk.ui.admin_controls import AdminControls
 from capdesk.ui.card_panel import CardPanel
 from capdesk.ui.clipboard_guard import ClipboardGuard
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
     otpRequestSimulated = Signal()
     cardBatchFinished = Signal(list)  # list[HistoryEntry]
     operationFailed = Signal(object)  # CapdeskError
+    historyExported = Signal(int)  # how many card numbers Export CSV… wrote
     # The log file stopped working: emitted from whichever thread was logging (queued
     # to the GUI thread by Qt), see capdesk.logs.set_log_problem_listener.
     logProblem = Signal(object)  # Exception
@@ -191,27 +193,54 @@ class MainWindow(QMainWindow):
         self.card_panel.cancelRequested.connect(self.cancel_cards)
         self.card_panel.copyRequested.connect(self.copy_card_number)
         self.card_panel.printRequested.connect(self._print_card)
+        self.card_panel.history.exportRequested.connect(self.export_history)
         self.logProblem.connect(lambda error: self.notice.add(log_unavailable(error)))
 
     def _show_history(self) -> None:
-        """Fill the history table, or say in the notice why it can't be (a damaged
-        file, a row with a bad date): the window still opens, look-ups still work, and
-        the service refuses card numbers it could not save first."""
-        service = self.service
-        if service.history is not None and service.history_problem is None:
-            try:
-                self.card_panel.set_history(service.history)
-            except HistoryError as error:
-                service.history_unusable(history_unusable(error))
-        problem = service.history_problem
-        if problem is not None:
-            log.warning("Card history not shown: %s", problem.details.as_text() or problem.kind)
-            self.notice.add(problem)
+        """Fill the history table, read in a worker; or say in the notice why it can't
+        be (a damaged file, a row with a bad date): the window still opens, look-ups
+        still work, and the service refuses card numbers it could not save first."""
+        if self.service.history_problem is not None:  # found while opening it
+            self._say_history_unusable(self.service.history_problem)
+            return
+        self._run(
+            self.service.history_entries(),
+            key="history",
+            on_result=self.card_panel.set_entries,
+            on_error=self._history_unreadable,
+        )
+
+    def _history_unreadable(self, error: BaseException) -> None:
+        problem = self.service.history_problem  # the service judged it unusable
+        self._say_history_unusable(problem if problem is not None else history_unusable(error))
+
+    def _say_history_unusable(self, problem: CapdeskError) -> None:
+        log.warning("Card history not shown: %s", problem.details.as_text() or problem.kind)
+        self.notice.add(problem)
+
+    def export_history(self, path: Path, entries: list[HistoryEntry] | None) -> None:
+        """Export CSV…: the file is written by the service in a worker."""
+        view = self.card_panel.history
+        self._run(
+            self.service.export_history(path, entries),
+            key="export",
+            on_result=lambda count: (
+                view.show_exported(count, path),
+                self.historyExported.emit(count),
+            ),
+            on_error=lambda error: view.show_export_failed(
+                error.sentence if isinstance(error, CapdeskError) else CapdeskError().sentence
+            ),
+        )
 
     def _print_card(self, number: str) -> None:
         from capdesk.ui.barcode_label import print_preview  # Qt print support: ~15 ms
 
         print_preview(number, self)
+
+    def _exported(self, count: int, path: Path) -> None:
+        self.card_panel.history.show_exported(count, path)
+        self.historyExported.emit(count)
 
     # --- clusters and sign-in ------------------------------------------------------------
 

@@ -30,6 +30,7 @@ from tests.cli.conftest import DEMO_PASSWORD, DEMO_TILL, Outcome
 from tests.faults.desk import Desk, open_desk
 from tests.hostile.server import HostileServer, answers_by_path, raw_reply
 from tests.root_logger import restored_root_logger
+from tests.ui.window_harness import export_from_window
 
 TILL = BasicCredentials.from_password("store.till", "till-pass-1234")
 
@@ -91,6 +92,7 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> Outcome:
 
 @pytest.mark.parametrize("number", list(FORMULAS.values()), ids=list(FORMULAS))
 def test_command_line_and_window_write_the_same_defused_cell(
+    qtbot,
     window_on: Callable[[str], Desk],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
@@ -110,7 +112,7 @@ def test_command_line_and_window_write_the_same_defused_cell(
         outcome = desk.generate(1)
         assert outcome.error is None
         target = tmp_path / "history.csv"
-        assert desk.window.card_panel.history.export_to(target) == 2  # the CLI's and this
+        assert export_from_window(qtbot, desk.window, target) == 2  # the CLI's and this
         exported = read_csv(target.read_text(encoding="utf-8-sig"))
 
     assert printed[0] == ["cardNumber"]  # the CLI's header, unchanged

@@ -94,6 +94,8 @@ def run_main(argv: list[str], scenario: Callable[[Any], Awaitable[dict[str, Any]
 async def otp_then_cards(window) -> dict[str, Any]:
     """What staff do: the demo customer asks for an OTP, staff fetch it, then try for a
     card number. Records the notice, the OTP and how the card step ended."""
+    while window.keeper.is_running("history"):  # the window reads its history in a worker
+        await asyncio.sleep(0.01)
     seen: dict[str, Any] = {"notice": window.notice.sentences, "status": window.status.text}
     simulator = window.service.ensure_training()
     form = window.identifier_form

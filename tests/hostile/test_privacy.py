@@ -181,7 +181,11 @@ def test_every_file_and_folder_a_session_creates_is_private(
             window.cardBatchFinished,
             window.operationFailed,
         )
-        window.card_panel.history.export_to(export)
+        await _after_click(
+            lambda: window.card_panel.history.request_export(export),
+            window.historyExported,
+            window.operationFailed,
+        )
         data = isolated_home / "data"
         return {"while open": {p.name: mode(p) for p in data.iterdir()}}
 

@@ -33,7 +33,7 @@ from capdesk.store.history import CSV_HEADER, CardHistory
 from capdesk.store.policy import load_policy
 from capdesk.ui.history_table import COLUMNS, TRAINING_MARK
 from tests.simulator.helpers import card
-from tests.ui.window_harness import click
+from tests.ui.window_harness import click, export_from_window
 
 REAL_NUMBER = "4000000006"
 
@@ -225,7 +225,7 @@ def test_the_window_marks_training_numbers_in_the_table_and_the_export(
     shown = {model.index(row, 0).data(): model.index(row, column).data() for row in range(2)}
     assert shown == {entry.number: TRAINING_MARK, REAL_NUMBER: ""}
     target = tmp_path / "export.csv"
-    assert d.window.card_panel.history.export_to(target) == 2
+    assert export_from_window(qtbot, d.window, target) == 2
     assert {row[0]: row[-1] for row in _read_csv(target)[1:]} == {
         entry.number: "yes",
         REAL_NUMBER: "no",

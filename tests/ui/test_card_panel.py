@@ -20,7 +20,7 @@ def history(tmp_path):
 def panel(qtbot, history):
     widget = CardPanel()
     qtbot.addWidget(widget)
-    widget.set_history(history)
+    widget.set_entries(history.entries())
     show_active(qtbot, widget)
     return widget
 
@@ -130,11 +130,11 @@ def test_copy_and_print_ask_for_the_latest_number(qtbot, panel, history):
     assert copied.args == ["6000000009"] and printed.args == ["6000000009"]
 
 
-def test_set_history_loads_what_was_generated_before(qtbot, history):
+def test_set_entries_shows_what_was_generated_before(qtbot, history):
     history.append("5000000001", cluster="EU", till="t", request_id=None)
     widget = CardPanel()
     qtbot.addWidget(widget)
-    widget.set_history(history)
+    widget.set_entries(history.entries())
     assert _table_numbers(widget) == ["5000000001"]
 
 

@@ -1,4 +1,9 @@
-"""History view over a real CardHistory on SQLite: search, add, export, copy."""
+"""History view over a real CardHistory on SQLite: search, add, export, copy.
+
+The view holds no store: it is given the entries and asks for an export. Here the
+export request is answered the way the window answers it (DeskService writes the file
+through the history in a worker and the result comes back to the view).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from capdesk.store.history import CardHistory
+from capdesk.store.history import CardHistory, HistoryError
 from capdesk.ui.history_table import COLUMNS, CardHistoryView
 from tests.ui.window_harness import show_active
 
@@ -37,11 +42,24 @@ def history(tmp_path):
         yield store
 
 
+def _answer_exports(widget: CardHistoryView, store: CardHistory) -> None:
+    """Write what the view asks for, as MainWindow.export_history does through the service."""
+
+    def export(path: Path, entries: list | None) -> None:
+        try:
+            widget.show_exported(store.export_csv(path, entries), path)
+        except HistoryError as error:
+            widget.show_export_failed(error.sentence)
+
+    widget.exportRequested.connect(export)
+
+
 @pytest.fixture
 def view(qtbot, history):
     widget = CardHistoryView()
     qtbot.addWidget(widget)
-    widget.set_history(history)
+    widget.set_entries(history.entries())
+    _answer_exports(widget, history)
     show_active(qtbot, widget)
     return widget
 
@@ -115,14 +133,20 @@ def _read_csv(path: Path) -> list[list[str]]:
 
 def test_export_writes_everything_or_only_the_matches(qtbot, view, tmp_path):
     everything = tmp_path / "all.csv"
-    assert view.export_to(everything) == 3
+    with qtbot.waitSignal(view.exportRequested) as asked:
+        view.request_export(everything)
+    assert asked.args == [everything, None]  # None: everything, newest first
     rows = _read_csv(everything)
+    assert len(rows) - 1 == 3
     assert [row[0] for row in rows[1:]] == ["7000000003", "6000000002", "6000000001"]
     assert view.status_label.text() == "Saved 3 card numbers to all.csv."
 
     qtbot.keyClicks(view.search, "till.one")
     matches = tmp_path / "matches.csv"
-    assert view.export_to(matches) == 1
+    with qtbot.waitSignal(view.exportRequested) as asked:
+        view.request_export(matches)
+    assert [entry.number for entry in asked.args[1]] == ["6000000001"]
+    assert view.status_label.text() == "Saved 1 card number to matches.csv."
     assert [row[0] for row in _read_csv(matches)[1:]] == ["6000000001"]
 
 
@@ -162,7 +186,7 @@ def test_empty_history_says_so_and_cannot_export(qtbot, tmp_path):
     widget = CardHistoryView()
     qtbot.addWidget(widget)
     with CardHistory(tmp_path / "empty.sqlite3") as store:
-        widget.set_history(store)
+        widget.set_entries(store.entries())
         assert widget.count_label.text() == "No card numbers generated yet."
         assert not widget.export_button.isEnabled()
 

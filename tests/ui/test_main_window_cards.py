@@ -130,3 +130,30 @@ def test_history_is_there_after_a_restart(qtbot, desk):
     newest = done.args[0][0].number
     assert table_numbers(again)[0] == newest  # newest on top, the old ones kept
     assert sorted(table_numbers(again)) == sorted([*first, newest])
+
+
+def test_the_window_reads_and_exports_the_history_through_the_service_off_the_gui_thread(
+    qtbot, desk, tmp_path
+):
+    import threading
+
+    d = desk()
+    d.history.append("5000000001", cluster="EU", till="t", request_id=None)
+    d.window.card_panel.set_entries([])
+    gui = threading.current_thread()
+    seen: list[threading.Thread] = []
+    export_csv = d.history.export_csv
+
+    def export_in(*args, **kwargs):  # the real export, noting which thread runs it
+        seen.append(threading.current_thread())
+        return export_csv(*args, **kwargs)
+
+    d.history.export_csv = export_in
+    d.window._show_history()
+    qtbot.waitUntil(lambda: table_numbers(d)[:1] == ["5000000001"], timeout=3000)
+    target = tmp_path / "all.csv"
+    d.window.card_panel.history.request_export(target)
+    view = d.window.card_panel.history
+    qtbot.waitUntil(lambda: view.status_label.text().startswith("Saved 1"), timeout=3000)
+    assert target.read_text(encoding="utf-8-sig").splitlines()[1].startswith("5000000001")
+    assert seen and seen[0] is not gui  # SQLite and the file write ran in a worker

@@ -163,6 +163,13 @@ def desk(qtbot, async_loop) -> Iterator[DeskFactory]:
     assert not left, f"threads still running after the windows closed: {[t.name for t in left]}"
 
 
+def export_from_window(qtbot, window: MainWindow, path) -> int:
+    """Export CSV… to ``path`` as the window does it (written in a worker); the count."""
+    with qtbot.waitSignal(window.historyExported, timeout=5000) as exported:
+        window.card_panel.history.request_export(path)
+    return exported.args[0]
+
+
 def click(qtbot, widget: QWidget) -> None:
     """A left click in the middle of ``widget``, as a person makes it."""
     qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
