@@ -46,9 +46,9 @@ from capdesk.api.sources import (
     SOURCES_NEEDING_ACCOUNT,
     source_for,
 )
+from capdesk.ui.account_id_field import AccountIdField
 from capdesk.ui.announcer import announce
 from capdesk.ui.identifier_hints import (
-    ERROR_STYLE,
     PLACEHOLDERS,
     hint,
     preview,
@@ -91,9 +91,6 @@ class IdentifierForm(QWidget):
         super().__init__(parent)
         self.setObjectName("identifierForm")
         self._country = "IN"
-        self._account_ids: dict[str, str] = {}  # source -> account id known for the cluster
-        self._account_typed = False  # the account field holds what staff typed…
-        self._account_source = ""  # …for this source
         self._formatter = MobileFormatter()
         self._busy = False
         self._painted = False
@@ -144,24 +141,10 @@ class IdentifierForm(QWidget):
         fill_with_names(self._source, KNOWN_SOURCES, sources=True)
         self._source.currentTextChanged.connect(self._on_source_changed)
 
-        self._account = QLineEdit()
-        self._account.setObjectName("accountId")
-        self._account.setAccessibleName("Account id")
-        self._account.setPlaceholderText("the source's account id, e.g. WECHAT-DEMO1")
+        self._account_row = AccountIdField()
+        self._account = self._account_row.line_edit
         self._account.returnPressed.connect(self.request_fetch)
-        self._account.textEdited.connect(self._on_account_edited)
-        self._account_hint = QLabel()
-        self._account_hint.setObjectName("accountIdHint")
-        self._account_hint.setWordWrap(True)
-        self._account_hint.setStyleSheet(ERROR_STYLE)
-        self._account_hint.hide()
-        account_box = QVBoxLayout()
-        account_box.setSpacing(2)
-        account_box.addWidget(self._account)
-        account_box.addWidget(self._account_hint)
-        self._account_row = QWidget()
-        self._account_row.setLayout(account_box)
-        account_box.setContentsMargins(0, 0, 0, 0)
+        self._account_row.edited.connect(self.lookupChanged)
 
         self._scope = QComboBox()
         self._scope.setObjectName("scopeSelector")
@@ -307,17 +290,14 @@ class IdentifierForm(QWidget):
 
         The account field follows the source: an id staff typed themselves is kept
         until the source changes."""
-        self._account_ids = dict(account_ids)
-        self._fill_account_id()
+        self._account_row.set_known(account_ids, self.source)
 
     def clear(self) -> None:
         """Ready for the next customer: value and account id go; source and scope stay."""
         self._pause.stop()
         self._value.clear()
         self._last_text = ""
-        self._account_hint.hide()
-        self._account_typed = False
-        self._fill_account_id()
+        self._account_row.reset(self.source)
         self._show_hint()
         self._value.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -326,7 +306,7 @@ class IdentifierForm(QWidget):
         source = self.source
         if not source:
             raise InvalidIdentifier("Choose the source the customer is registered in.")
-        account = self._account.text().strip() or None
+        account = self._account_row.text or None
         threshold = self._threshold.value() or None
         return make_lookup(
             self.identifier_name,
@@ -348,9 +328,6 @@ class IdentifierForm(QWidget):
 
     def set_scope(self, api_value: str) -> None:
         select_api_value(self._scope, api_value)
-
-    def account_id_text(self) -> str:
-        return self._account.text().strip()
 
     def validate(self, *, show: bool = True) -> bool:
         """Check the value; with ``show``, put the reason under the field when invalid."""
@@ -384,10 +361,8 @@ class IdentifierForm(QWidget):
                 f"Type the {source_name(self.source)} account id: this source needs one. "
                 "Ask your administrator for it; capdesk remembers it after the first look-up."
             )
-            self._account_hint.setText(sentence)
-            self._account_hint.show()
+            self._account_row.say_needed(sentence)
             announce(self, sentence, assertive=True)
-            self._account.setFocus(Qt.FocusReason.OtherFocusReason)
             return None
         self._show_hint(query)
         return query
@@ -444,28 +419,14 @@ class IdentifierForm(QWidget):
             "Type another source if needed."
         )
         if not needs:
-            self._account_hint.hide()
-        self._fill_account_id()
+            self._account_row.hide_sentence()
+        self._account_row.follow(source)
         self.lookupChanged.emit()
 
     def _on_scope_changed(self, _index: int) -> None:
         scope = api_value_of(self._scope)
         self._scope.setToolTip(f"What the OTP is for (Capillary: {scope}).")
         self.lookupChanged.emit()
-
-    def _on_account_edited(self, _text: str) -> None:
-        self._account_hint.hide()
-        self._account_typed = True
-        self.lookupChanged.emit()
-
-    def _fill_account_id(self) -> None:
-        """Put the cluster's known account id for the source in the field (not over
-        one staff typed for this source)."""
-        if self._account_typed and self._account_source == self.source:
-            return
-        self._account_typed = False
-        self._account_source = self.source
-        self._account.setText(self._account_ids.get(self.source, ""))
 
     def _on_escape(self) -> None:
         """Esc stops a fetch that is running (keeping what was typed); otherwise it
