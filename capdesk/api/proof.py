@@ -32,12 +32,11 @@ from typing import Any
 from capdesk.api.errors import (
     AuthenticationFailed,
     CapdeskError,
-    ErrorDetails,
     NotCapillary,
     NotPermitted,
 )
-from capdesk.api.responses import OP_CHECK, OP_TOKEN, classify
-from capdesk.api.wire import NOT_JSON, non_json_note, request_id_of
+from capdesk.api.responses import OP_CHECK, OP_TOKEN, classify, unreadable
+from capdesk.api.wire import NOT_JSON, non_json_note
 
 __all__ = ["PROBE_CODES", "judge_probe", "judge_token", "v2_errors"]
 
@@ -93,14 +92,7 @@ def _not_capillary(
         technical = "Redirect instead of an answer"
     else:
         technical = "JSON, but not in Capillary's documented shape"
-    return NotCapillary(
-        details=ErrorDetails(
-            http_status=status,
-            request_id=request_id_of(headers),
-            cluster=label or None,
-            technical=technical,
-        )
-    )
+    return unreadable(technical, headers, status, label, NotCapillary)
 
 
 def _proves_nothing(status: int, codes: list[int] | None) -> bool:

@@ -293,8 +293,16 @@ _OTHER_SENTENCES = {
 # --- successful bodies --------------------------------------------------------------
 
 
-def _unreadable(what: str, headers: Mapping[str, str] | None, status: int | None, label: str):
-    return UnreadableResponse(
+def unreadable(
+    what: str,
+    headers: Mapping[str, str] | None,
+    status: int | None,
+    label: str,
+    kind: type[UnreadableResponse] = UnreadableResponse,
+) -> UnreadableResponse:
+    """An answer that cannot be used (``kind``: or one that is not Capillary's at all),
+    with what support needs: status, request id, cluster and ``what`` was wrong."""
+    return kind(
         details=ErrorDetails(
             http_status=status,
             request_id=request_id_of(headers),
@@ -315,7 +323,7 @@ def _json_object(
     if doc is _UNPARSED:
         doc = load_json(body)
     if not isinstance(doc, dict):
-        raise _unreadable(non_json_note(headers, body), headers, status, label)
+        raise unreadable(non_json_note(headers, body), headers, status, label)
     return doc
 
 
@@ -361,10 +369,10 @@ def parse_otp(
     doc = _json_object(body, headers, status, cluster_label, doc)
     code = doc.get("code")
     if not _valid_code(code):
-        raise _unreadable("OTP code missing or malformed", headers, status, cluster_label)
+        raise unreadable("OTP code missing or malformed", headers, status, cluster_label)
     valid_upto = parse_valid_upto(doc.get("validUpto"))
     if valid_upto is None:
-        raise _unreadable("validUpto missing or malformed", headers, status, cluster_label)
+        raise unreadable("validUpto missing or malformed", headers, status, cluster_label)
     return OtpResult(
         code=code,
         valid_upto=valid_upto,
@@ -399,7 +407,7 @@ def parse_card_number(
         or not entity.isprintable()
         or any(ch.isspace() for ch in entity)
     ):
-        raise _unreadable("Card number missing or malformed", headers, status, cluster_label)
+        raise unreadable("Card number missing or malformed", headers, status, cluster_label)
     return CardNumberResult(
         number=entity,
         warnings=warnings_of(doc),
