@@ -64,21 +64,25 @@ def main() -> int:
         clock=clock,
         initial_cluster=TRAINING,
     )
+    loop = qasync.QEventLoop(app)  # before the window: it starts work on this loop
+    asyncio.set_event_loop(loop)
     window = MainWindow(service, clock=clock)
     width, height = (int(n) for n in args.size.lower().split("x"))
     window.resize(width, height)
     window.show()
 
-    def shot(name: str) -> None:
-        for _ in range(3):  # layout requests travel up one parent per pass
-            app.processEvents()
+    async def shot(name: str) -> None:
+        # Let the loop turn (layout requests travel up one parent per pass). Not
+        # app.processEvents(): inside a task that would run other tasks' steps re-entrantly.
+        for _ in range(3):
+            await asyncio.sleep(0.02)
         path = args.out / f"{name}.png"
         window.grab().save(str(path))
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
     async def tour() -> None:
         form = window.identifier_form
-        shot("main-window-empty")
+        await shot("main-window-empty")
         window.card_panel.set_count(3)
         await _after_click(
             window.card_panel.generate_button.click,
@@ -94,19 +98,19 @@ def main() -> int:
         await _after_click(form.fetch_button.click, window.otpShown, window.operationFailed)
         clock.advance(95)
         window.otp_panel.countdown.poll()
-        shot("main-window")
+        await shot("main-window")
         clock.advance(797)
         window.otp_panel.countdown.poll()
-        shot("otp-last-10-seconds")
+        await shot("otp-last-10-seconds")
         clock.advance(12)
         window.otp_panel.countdown.poll()
-        shot("otp-expired")
+        await shot("otp-expired")
         window.new_customer()
         form.set_identifier("email", "nobody@example.com")
         with contextlib.suppress(CapdeskError):  # the error is the point of this shot
             await _after_click(form.fetch_button.click, window.otpShown, window.operationFailed)
         window.status.set_details_open(True)
-        shot("error-with-details")
+        await shot("error-with-details")
         window.new_customer()
         window.training_controls.set_scenario("no_response")  # a call that hangs
         service.set_training_scenario("no_response")
@@ -114,7 +118,7 @@ def main() -> int:
         form.fetch_button.click()
         clock.advance(4.3)
         await asyncio.sleep(0.5)  # the window's wait timer ticks
-        shot("otp-waiting")
+        await shot("otp-waiting")
         window.cancel_fetch()
         await asyncio.sleep(0.1)  # the cancelled task finishes on the loop, not in a grab
         window.training_controls.set_scenario("normal")
@@ -123,15 +127,13 @@ def main() -> int:
 
         kiosk = MainWindow(service, clock=clock, kiosk=True)  # full screen, locked down
         kiosk.show()
-        app.processEvents()
+        await asyncio.sleep(0.3)  # it reads the history in a worker, as the window does
         path = args.out / "kiosk.png"
         kiosk.grab().save(str(path))
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
         kiosk.admin.close_policy.allow_next_close()
         kiosk.close()
 
-    loop = qasync.QEventLoop(app)
-    asyncio.set_event_loop(loop)
     try:
         loop.run_until_complete(tour())
     finally:
