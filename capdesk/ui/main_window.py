@@ -3,6 +3,8 @@
 Widgets know nothing of the service; this window turns their signals into service
 coroutines (through a :class:`TaskKeeper`, so a double click never queues a second
 call and nothing is left unreferenced) and their results back into widget calls.
+The OTP look-up and the card side each have rules of their own: they live in
+:class:`OtpLookupFlow` and :class:`CardsFlow`, which the window builds and wires.
 All callbacks run on the GUI thread because the qasync loop is Qt's loop.
 """
 
@@ -11,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Iterable
-from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt, Signal
@@ -24,11 +25,11 @@ from capdesk.api.clusters import Cluster
 from capdesk.api.errors import CapdeskError
 from capdesk.api.models import OtpLookup
 from capdesk.clock import SYSTEM_CLOCK, Clock
-from capdesk.local_faults import history_unusable, log_unavailable
+from capdesk.local_faults import log_unavailable
 from capdesk.services import DeskService
-from capdesk.store.history import HistoryEntry
 from capdesk.ui.admin_controls import AdminControls
 from capdesk.ui.card_panel import CardPanel
+from capdesk.ui.cards_flow import CardsFlow
 from capdesk.ui.clipboard_guard import ClipboardGuard
 from capdesk.ui.cluster_selector import ClusterSelector
 from capdesk.ui.identifier_form import IdentifierForm
@@ -99,7 +100,6 @@ class MainWindow(QMainWindow):
         self.clock = clock
         self.keeper = TaskKeeper()
         self._closed = False  # late task callbacks must not touch a closed window
-        self._card_cancel: asyncio.Event | None = None
         self.setWindowTitle(f"capdesk {__version__}")
         self.setObjectName("mainWindow")
 
@@ -123,6 +123,14 @@ class MainWindow(QMainWindow):
             clock=clock,
             parent=self,
         )
+        self.cards_flow = CardsFlow(
+            service=service,
+            run=self._run,
+            panel=self.card_panel,
+            status=self.status,
+            notice=self.notice,
+            parent=self,
+        )
         self._build_layout()
         self._connect()
         self.admin = AdminControls(self, kiosk=kiosk, clock=clock)
@@ -134,7 +142,7 @@ class MainWindow(QMainWindow):
         self.otp_panel.set_clipboard_timeout(settings.clipboard_timeout)
         for notice in notices:
             self.notice.add(notice)
-        self._show_history()
+        self.cards_flow.load_history()
         self.identifier_form.set_account_ids(service.account_ids(service.cluster))
         self.cluster_selector.set_clusters(self._cluster_list(), service.cluster.key)
         if not kiosk:  # in kiosk mode the admin controls decide
@@ -189,60 +197,16 @@ class MainWindow(QMainWindow):
         self.otp_flow.shown.connect(self.otpShown)
         self.training_controls.simulateOtpRequested.connect(self.simulate_otp_request)
         self.training_controls.scenarioChosen.connect(self.choose_scenario)
-        self.card_panel.generateRequested.connect(self.generate_cards)
-        self.card_panel.cancelRequested.connect(self.cancel_cards)
+        self.cards_flow.batchFinished.connect(self.cardBatchFinished)
+        self.cards_flow.historyExported.connect(self.historyExported)
         self.card_panel.copyRequested.connect(self.copy_card_number)
         self.card_panel.printRequested.connect(self._print_card)
-        self.card_panel.history.exportRequested.connect(self.export_history)
         self.logProblem.connect(lambda error: self.notice.add(log_unavailable(error)))
-
-    def _show_history(self) -> None:
-        """Fill the history table, read in a worker; or say in the notice why it can't
-        be (a damaged file, a row with a bad date): the window still opens, look-ups
-        still work, and the service refuses card numbers it could not save first."""
-        if self.service.history_problem is not None:  # found while opening it
-            self._say_history_unusable(self.service.history_problem)
-            return
-        self._run(
-            self.service.history_entries(),
-            key="history",
-            on_result=self.card_panel.set_entries,
-            on_error=self._history_unreadable,
-        )
-
-    def _history_unreadable(self, error: BaseException) -> None:
-        problem = self.service.history_problem  # the service judged it unusable
-        self._say_history_unusable(problem if problem is not None else history_unusable(error))
-
-    def _say_history_unusable(self, problem: CapdeskError) -> None:
-        log.warning("Card history not shown: %s", problem.details.as_text() or problem.kind)
-        self.notice.add(problem)
-
-    def export_history(self, path: Path, entries: list[HistoryEntry] | None) -> None:
-        """Export CSV…: the file is written by the service in a worker."""
-        view = self.card_panel.history
-        self._run(
-            self.service.export_history(path, entries),
-            key="export",
-            on_result=lambda count: (
-                view.show_exported(count, path),
-                self.historyExported.emit(count),
-            ),
-            on_error=lambda error: view.show_export_failed(
-                error.sentence if isinstance(error, CapdeskError) else CapdeskError().sentence
-            ),
-        )
 
     def _print_card(self, number: str) -> None:
         from capdesk.ui.barcode_label import print_preview  # Qt print support: ~15 ms
 
         print_preview(number, self)
-
-    def _exported(self, count: int, path: Path) -> None:
-        self.card_panel.history.show_exported(count, path)
-        self.historyExported.emit(count)
-
-    # --- clusters and sign-in ------------------------------------------------------------
 
     def _cluster_list(self) -> list[Cluster]:
         clusters = list(self.service.clusters.values())
@@ -332,7 +296,7 @@ class MainWindow(QMainWindow):
         self.otp_flow.reset()
         self.identifier_form.clear()
         self.clipboard.clear_if_ours()
-        if not self.keeper.is_running("cards"):
+        if not self.cards_flow.running:
             self.status.clear()
 
     def simulate_otp_request(self) -> None:
@@ -359,43 +323,6 @@ class MainWindow(QMainWindow):
         self.status.show_info(SCENARIO_SENTENCES.get(name, f"Training scenario: {name}."))
 
     # --- card numbers --------------------------------------------------------------------
-
-    def generate_cards(self, count: int) -> None:
-        cancel = asyncio.Event()
-        received: list[HistoryEntry] = []
-
-        def on_number(entry: HistoryEntry) -> None:
-            received.append(entry)
-            self.card_panel.show_number(entry)
-            self.card_panel.report_progress(len(received), count)
-
-        task = self._run(
-            self.service.generate_card_numbers(count, on_number=on_number, cancel=cancel),
-            key="cards",
-            on_done=lambda: self._cards_done(received, count, cancel.is_set()),
-        )
-        if task is not None:
-            self._card_cancel = cancel
-            self.card_panel.set_busy(True, count)
-            noun = "card number" if count == 1 else f"{count} card numbers"
-            self.status.show_busy(f"Generating {noun}…")
-
-    def _cards_done(self, received: list[HistoryEntry], count: int, cancelled: bool) -> None:
-        self._card_cancel = None
-        self.card_panel.set_busy(False)
-        self.card_panel.finish_batch(len(received), cancelled)
-        if received and len(received) == count:
-            noun = "card number" if count == 1 else f"{count} card numbers"
-            self.status.show_success(f"Generated {noun}. They are saved in the history.")
-        elif cancelled:
-            self.status.show_info(
-                f"Stopped after {len(received)} of {count}. Those are saved in the history."
-            )
-        self.cardBatchFinished.emit(list(received))
-
-    def cancel_cards(self) -> None:
-        if self._card_cancel is not None:
-            self._card_cancel.set()
 
     def copy_card_number(self, number: str) -> None:
         self.clipboard.copy_secret(number, self.service.settings.clipboard_timeout)
@@ -461,8 +388,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closed = True
-        if self._card_cancel is not None:
-            self._card_cancel.set()
+        self.cards_flow.cancel()
         self.keeper.cancel_all()
         self.otp_panel.clear()
         self.clipboard.clear_if_ours()

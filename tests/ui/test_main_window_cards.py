@@ -149,7 +149,7 @@ def test_the_window_reads_and_exports_the_history_through_the_service_off_the_gu
         return export_csv(*args, **kwargs)
 
     d.history.export_csv = export_in
-    d.window._show_history()
+    d.window.cards_flow.load_history()
     qtbot.waitUntil(lambda: table_numbers(d)[:1] == ["5000000001"], timeout=3000)
     target = tmp_path / "all.csv"
     d.window.card_panel.history.request_export(target)
