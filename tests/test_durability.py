@@ -92,7 +92,12 @@ def test_window_killed_mid_batch_keeps_every_number_it_showed(qtbot, async_loop)
     try:
         table = desk.window.findChild(QTableView, "cardHistory")
         model = table.model()
-        listed = {model.index(row, 0).data() for row in range(model.rowCount())}
-        assert set(saved) == listed
+
+        def listed() -> set[str]:
+            return {model.index(row, 0).data() for row in range(model.rowCount())}
+
+        # The window reads its history in a worker: wait for the table to be filled.
+        qtbot.waitUntil(lambda: model.rowCount() > 0, timeout=5000)
+        assert set(saved) == listed()
     finally:
         desk.close()
