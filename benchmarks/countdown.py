@@ -39,10 +39,10 @@ from benchmarks.common import DEMO_MOBILE, DEMO_TILL, Figure
 from capdesk.api.auth import BasicCredentials
 from capdesk.api.client import CapillaryClient
 from capdesk.api.identifiers import make_lookup
-from capdesk.clock import FakeClock
 from capdesk.simulator import TrainingSimulator
-from capdesk.ui.clipboard_guard import ClipboardGuard
-from capdesk.ui.otp_panel import OtpPanel
+from capdesk.ui.common.clipboard_guard import ClipboardGuard
+from capdesk.ui.otp.panel import OtpPanel
+from tests.fake_clock import FakeClock
 
 TICK_S = 0.250
 LATENESS_S = 0.020

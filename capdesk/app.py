@@ -133,11 +133,11 @@ def _run(args: argparse.Namespace, profile: AppPaths) -> int:
     settings = Settings(paths, policy)
     # Kiosk: policy or --kiosk; never for the smoke test, which must close by itself.
     # A policy that exists but cannot be read may have been a kiosk's: fail closed, as
-    # a locked kiosk that says why (capdesk.ui.admin_controls), until IT repairs it.
+    # a locked kiosk that says why (capdesk.ui.kiosk.admin_controls), until IT repairs it.
     kiosk = (args.kiosk or settings.kiosk or policy.unreadable) and not args.smoke_test
     instance = None
     if kiosk:
-        from capdesk.ui.single_instance import SingleInstance, bring_to_front
+        from capdesk.single_instance import SingleInstance, bring_to_front
 
         instance = SingleInstance()
         if not instance.acquire():

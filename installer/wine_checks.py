@@ -17,7 +17,7 @@ run here) ever installed it. Issue 10, section 2 asks that, on every CI run, it
    (EU: "not signed in", exit 3) — both offline, both only true with the policy;
 3. a second kiosk launch of ``capdesk.exe`` activates the first: the second exits 0
    promptly and logs "already running", the first logs that it was asked to come to
-   the front (capdesk/ui/single_instance.py) and keeps running;
+   the front (capdesk/single_instance.py) and keeps running;
 4. an upgrade keeps a ``/D=`` folder (the NSIS script reads ``InstallLocation`` in
    the 64-bit view): files updated there, nothing in the default folder;
 5. a silent uninstall, without and with ``/REMOVEUSERDATA=1``, leaves what
@@ -71,10 +71,10 @@ RUN_TIMEOUT_S = 120.0
 GONE_TIMEOUT_S = 60.0
 KIOSK_START_TIMEOUT_S = 60.0
 SECOND_LAUNCH_TIMEOUT_S = 30.0  # "promptly": it connects for at most 2 s, then exits
-# Log lines of capdesk.app (the second launch) and capdesk.ui.single_instance (the first).
+# Log lines of capdesk.app (the second launch) and capdesk.single_instance (the first).
 SECOND_SAYS = "capdesk is already running: brought it to the front"
 FIRST_SAYS = "another launch asked this window to come to the front"
-KIOSK_SAYS = "kiosk locked"  # capdesk.ui.admin_controls, once the kiosk window is built
+KIOSK_SAYS = "kiosk locked"  # capdesk.ui.kiosk.admin_controls, once the kiosk window is built
 
 
 # --- pure parts (unit-tested) ----------------------------------------------------------

@@ -42,7 +42,6 @@ def main() -> int:
 
     from capdesk.api.clusters import TRAINING, load_clusters
     from capdesk.api.errors import CapdeskError
-    from capdesk.clock import FakeClock
     from capdesk.paths import default_paths
     from capdesk.services import DeskService
     from capdesk.settings import Settings
@@ -51,6 +50,7 @@ def main() -> int:
     from capdesk.store.history import CardHistory
     from capdesk.store.policy import load_policy
     from capdesk.ui.main_window import MainWindow
+    from tests.fake_clock import FakeClock
 
     app = QApplication.instance() or QApplication(["capdesk"])
     paths = default_paths().ensure()

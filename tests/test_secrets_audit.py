@@ -44,8 +44,8 @@ from capdesk.simulator.demo_data import OAUTH_KEY, OAUTH_SECRET, TILL
 from capdesk.store.credentials import CredentialStore
 from capdesk.store.history import CardHistory
 from capdesk.store.policy import load_policy
+from capdesk.ui.account.sign_in_dialog import SignInDialog
 from capdesk.ui.main_window import MainWindow
-from capdesk.ui.sign_in_dialog import SignInDialog
 from tests.cli.conftest import REPO, child_env
 from tests.root_logger import restored_root_logger
 

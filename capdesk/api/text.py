@@ -14,7 +14,7 @@ defence for text that came another way (an exception's message, an old history r
 
 Pure Python, no Qt: markup (``<h1>``) is not removed here, because it is harmless
 text everywhere except in a Qt label left on rich text; the window shows server text
-in plain-text labels instead (see ``capdesk/ui/plain_text.py``).
+in plain-text labels instead (see ``capdesk/ui/common/plain_text.py``).
 """
 
 from __future__ import annotations

@@ -27,21 +27,21 @@ from capdesk.api.models import OtpLookup
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.local_faults import log_unavailable
 from capdesk.services import DeskService
-from capdesk.ui.admin_controls import AdminControls
-from capdesk.ui.card_panel import CardPanel
-from capdesk.ui.cards_flow import CardsFlow
-from capdesk.ui.clipboard_guard import ClipboardGuard
-from capdesk.ui.cluster_selector import ClusterSelector
-from capdesk.ui.identifier_form import IdentifierForm
-from capdesk.ui.local_notice import LocalNotice
-from capdesk.ui.otp_lookup_flow import OtpLookupFlow
-from capdesk.ui.otp_panel import OtpPanel
-from capdesk.ui.sign_in_dialog import SignInDialog
-from capdesk.ui.status_panel import StatusPanel
-from capdesk.ui.tab_order import set_tab_order
-from capdesk.ui.tasks import TaskKeeper
-from capdesk.ui.training_banner import TrainingBanner
-from capdesk.ui.training_controls import TrainingControls
+from capdesk.ui.account.cluster_selector import ClusterSelector
+from capdesk.ui.account.sign_in_dialog import SignInDialog
+from capdesk.ui.cards.flow import CardsFlow
+from capdesk.ui.cards.panel import CardPanel
+from capdesk.ui.common.clipboard_guard import ClipboardGuard
+from capdesk.ui.common.local_notice import LocalNotice
+from capdesk.ui.common.status_panel import StatusPanel
+from capdesk.ui.common.tab_order import set_tab_order
+from capdesk.ui.common.tasks import TaskKeeper
+from capdesk.ui.kiosk.admin_controls import AdminControls
+from capdesk.ui.otp.identifier_form import IdentifierForm
+from capdesk.ui.otp.lookup_flow import OtpLookupFlow
+from capdesk.ui.otp.panel import OtpPanel
+from capdesk.ui.training.banner import TrainingBanner
+from capdesk.ui.training.controls import TrainingControls
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -204,7 +204,7 @@ class MainWindow(QMainWindow):
         self.logProblem.connect(lambda error: self.notice.add(log_unavailable(error)))
 
     def _print_card(self, number: str) -> None:
-        from capdesk.ui.barcode_label import print_preview  # Qt print support: ~15 ms
+        from capdesk.ui.cards.barcode_label import print_preview  # Qt print support: ~15 ms
 
         print_preview(number, self)
 

@@ -13,8 +13,8 @@ from capdesk.api.client import CapillaryClient
 from capdesk.api.identifiers import IdentifierName, make_lookup
 from capdesk.api.models import OtpLookup
 from capdesk.api.transport import Timeouts
-from capdesk.clock import FakeClock
 from tests.api.local_server import Answer, LocalServer, json_answer
+from tests.fake_clock import FakeClock
 
 TILL = BasicCredentials.from_password("training.till", "training123")
 TILL_WITHOUT_CARDS = BasicCredentials.from_password("training.till2", "training123")

@@ -13,9 +13,9 @@ from capdesk.api.client import CapillaryClient
 from capdesk.api.errors import AuthenticationFailed, UnreadableResponse
 from capdesk.api.oauth import OAuthTokenManager
 from capdesk.api.transport import make_session
-from capdesk.clock import FakeClock
 from capdesk.simulator import TrainingSimulator
 from tests.api.local_server import LocalServer, Recorded, json_answer
+from tests.fake_clock import FakeClock
 
 TRAINING_OAUTH = OAuthCredentials("training-key", "training-secret")
 

@@ -13,10 +13,10 @@ import time
 from datetime import UTC, datetime
 
 from capdesk.api.auth import OAuthCredentials
-from capdesk.clock import FakeClock
 from capdesk.simulator import TrainingSimulator
 from capdesk.simulator.demo_data import OAUTH_KEY, OAUTH_SECRET
 from tests.api.local_server import Recorded, json_answer
+from tests.fake_clock import FakeClock
 from tests.faults import sentences as S
 from tests.faults.desk import MAX_STALL
 from tests.faults.servers import CARD_PATH, OTP_PATH, FaultServer, otp_body

@@ -25,7 +25,7 @@ from capdesk.paths import default_paths
 from capdesk.settings import CLUSTER_LOCKED
 from capdesk.store.pin import MIN_ITERATIONS, hash_pin
 from capdesk.store.policy import load_policy, parse_base_url
-from capdesk.ui.kiosk import POLICY_UNREADABLE_SENTENCE
+from capdesk.ui.kiosk.lockdown import POLICY_UNREADABLE_SENTENCE
 from tests.api.test_staff_sentences import problems_with
 from tests.cli import conftest as cli_fixtures
 

@@ -21,7 +21,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from capdesk.api.errors import NotCapillary
-from capdesk.ui.sign_in_dialog import SignInDialog
+from capdesk.ui.account.sign_in_dialog import SignInDialog
 from tests.api.test_staff_sentences import problems_with
 from tests.cli import conftest as cli_fixtures
 from tests.hostile.server import HostileServer, answers

@@ -31,7 +31,7 @@ from capdesk.simulator.cards import luhn_valid
 from capdesk.store.credentials import CredentialStore
 from capdesk.store.history import CSV_HEADER, CardHistory
 from capdesk.store.policy import load_policy
-from capdesk.ui.history_table import COLUMNS, TRAINING_MARK
+from capdesk.ui.cards.history_table import COLUMNS, TRAINING_MARK
 from tests.simulator.helpers import card
 from tests.ui.window_harness import click, export_from_window
 

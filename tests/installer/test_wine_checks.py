@@ -77,7 +77,7 @@ def test_instance_locks_in_either_temp_layout(wc: ModuleType, tmp_path: Path) ->
 
 def test_activation_verdict_needs_both_sides(wc: ModuleType) -> None:
     second = "2026-11-29 INFO capdesk.app [MainThread] " + wc.SECOND_SAYS
-    first = "2026-11-29 INFO capdesk.ui.single_instance [MainThread] " + wc.FIRST_SAYS
+    first = "2026-11-29 INFO capdesk.single_instance [MainThread] " + wc.FIRST_SAYS
     assert wc.activation_verdict(f"{second}\n{first}\n") == (True, True)
     assert wc.activation_verdict(second) == (True, False)
     assert wc.activation_verdict("") == (False, False)

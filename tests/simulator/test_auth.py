@@ -8,8 +8,8 @@ import pytest
 import requests
 
 from capdesk.api.auth import basic_authorization, md5_hex
-from capdesk.clock import FakeClock
 from capdesk.simulator import TrainingSimulator
+from tests.fake_clock import FakeClock
 from tests.simulator.helpers import TILL_AUTH, card, error_codes, fetch_otp, post
 
 

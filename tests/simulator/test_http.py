@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 import pytest
 import requests
 
-from capdesk.clock import FakeClock
 from capdesk.simulator import TrainingSimulator, serve
+from tests.fake_clock import FakeClock
 from tests.simulator.helpers import TILL_AUTH, card, error_codes, fetch_otp, post
 
 

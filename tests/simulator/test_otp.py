@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from capdesk.clock import FakeClock
 from capdesk.simulator import SimulatorError, TrainingSimulator
+from tests.fake_clock import FakeClock
 from tests.simulator.helpers import error_codes, fetch_otp, post
 
 START = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from capdesk.clock import FakeClock
 from capdesk.paths import default_paths
 from capdesk.store.history import CSV_HEADER, SCHEMA_VERSION, CardHistory, HistoryError
+from tests.fake_clock import FakeClock
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -3,7 +3,7 @@
 Names are read through Qt's accessibility interfaces (what AT-SPI / UI Automation
 are given), so a field named by its buddy label counts. Value labels must have no
 accessibleName, or a reader says the name instead of the value (design.md pitfall).
-Announcements are observed through capdesk.ui.announcer's listeners.
+Announcements are observed through capdesk.ui.common.announcer's listeners.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from capdesk.ui import announcer
-from capdesk.ui.announcer import spell_out
+from capdesk.ui.common import announcer
+from capdesk.ui.common.announcer import spell_out
 from tests.ui.window_harness import (
     DEMO_MOBILE,
     DEMO_MOBILE_TYPED,

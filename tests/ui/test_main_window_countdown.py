@@ -14,8 +14,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 
-from capdesk.clock import FakeClock
-from capdesk.ui.countdown import format_remaining
+from capdesk.ui.otp.countdown import format_remaining
+from tests.fake_clock import FakeClock
 from tests.ui.window_harness import (
     DEMO_MOBILE,
     DEMO_MOBILE_TYPED,

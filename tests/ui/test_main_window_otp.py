@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from capdesk.ui.otp_code_label import group_code
+from capdesk.ui.otp.code_label import group_code
 from tests.ui.window_harness import (
     DEMO_MOBILE,
     DEMO_MOBILE_TYPED,

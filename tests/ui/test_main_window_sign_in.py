@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from capdesk.api.auth import md5_hex
 from capdesk.api.errors import NotSignedIn
-from capdesk.ui.sign_in_dialog import REJECTED, SignInDialog
+from capdesk.ui.account.sign_in_dialog import REJECTED, SignInDialog
 from tests.ui.window_harness import (
     DEMO_MOBILE,
     DEMO_MOBILE_TYPED,

@@ -25,7 +25,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 
 from capdesk.api.clusters import TRAINING, Cluster, load_clusters
-from capdesk.clock import SYSTEM_CLOCK, Clock, FakeClock
+from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.paths import AppPaths, default_paths
 from capdesk.services import DeskService
 from capdesk.settings import Settings
@@ -34,6 +34,7 @@ from capdesk.store.credentials import CredentialStore
 from capdesk.store.history import CardHistory
 from capdesk.store.policy import load_policy
 from capdesk.ui.main_window import MainWindow
+from tests.fake_clock import FakeClock
 
 DEMO_MOBILE = "919876543210"  # Asha Rao (ARCHITECTURE.md demo data)
 DEMO_MOBILE_TYPED = "98765 43210"  # as staff type it (default country IN)

@@ -88,7 +88,7 @@ def _read(fmt: int) -> bytes | None:
 def guard(qt_app: Any) -> Iterator[Any]:
     from PySide6.QtGui import QGuiApplication
 
-    from capdesk.ui.clipboard_guard import ClipboardGuard
+    from capdesk.ui.common.clipboard_guard import ClipboardGuard
 
     if QGuiApplication.platformName() != "windows":  # a whole-suite run: offscreen Qt
         pytest.skip("needs Qt's qwindows plugin (QT_QPA_PLATFORM=windows) for the clipboard")
@@ -122,7 +122,11 @@ def test_a_copied_secret_carries_the_three_exclusion_formats_as_dword_zero(
 def test_qt_sees_the_formats_by_their_windows_names(guard: Any, qt_app: Any) -> None:
     from PySide6.QtGui import QGuiApplication
 
-    from capdesk.ui.clipboard_guard import WINDOWS_EXCLUDE, WINDOWS_NO_CLOUD, WINDOWS_NO_HISTORY
+    from capdesk.ui.common.clipboard_guard import (
+        WINDOWS_EXCLUDE,
+        WINDOWS_NO_CLOUD,
+        WINDOWS_NO_HISTORY,
+    )
 
     guard.copy_secret("654321", clear_after_s=0)
     _settle(qt_app)

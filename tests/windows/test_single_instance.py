@@ -3,7 +3,7 @@
 On Windows :class:`QLocalServer` is a named pipe (``\\\\.\\pipe\\capdesk-…``) and the
 lock a file in ``%TEMP%``. The second instance here is a separate Windows process
 (this interpreter running a few lines), as when staff double-click the icon again.
-(Not in-process, as tests/ui/test_single_instance.py also does on Linux: under wine a
+(Not in-process, as tests/test_single_instance.py also does on Linux: under wine a
 pipe write completes only once the reader reads, and in one thread the reader cannot
 read while the writer waits, so the message is lost when the writer's socket goes.)
 """
@@ -27,7 +27,7 @@ import sys
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 from PySide6.QtCore import QCoreApplication
-from capdesk.ui.single_instance import SingleInstance
+from capdesk.single_instance import SingleInstance
 app = QCoreApplication([])
 instance = SingleInstance(sys.argv[1], lock_dir=Path(sys.argv[2]), connect_timeout_ms=5000)
 print("primary" if instance.acquire() else "secondary", flush=True)
@@ -41,7 +41,7 @@ def key(tmp_path: Path) -> str:
 
 @pytest.fixture
 def first(qt_app: Any, key: str, tmp_path: Path) -> Iterator[Any]:
-    from capdesk.ui.single_instance import SingleInstance
+    from capdesk.single_instance import SingleInstance
 
     instance = SingleInstance(key, lock_dir=tmp_path)
     assert instance.acquire() is True and instance.is_primary
@@ -91,7 +91,7 @@ def test_a_second_process_activates_the_first_and_is_told_to_exit(
 def test_after_the_first_exits_the_next_launch_is_first_again(
     qt_app: Any, key: str, tmp_path: Path
 ) -> None:
-    from capdesk.ui.single_instance import SingleInstance
+    from capdesk.single_instance import SingleInstance
 
     instance = SingleInstance(key, lock_dir=tmp_path)
     assert instance.acquire()

@@ -1,0 +1,1 @@
+"""Small widgets and helpers every area uses: status line, notices, tasks, Tab order."""

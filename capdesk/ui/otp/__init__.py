@@ -1,0 +1,1 @@
+"""The OTP look-up: the identifier form, the code and its countdown, and the fetch flow."""

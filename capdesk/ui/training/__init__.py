@@ -1,0 +1,1 @@
+"""The training cluster's banner and its controls (simulated customers, scenarios)."""
