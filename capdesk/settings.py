@@ -26,6 +26,7 @@ from typing import Any, Generic, TypeVar, overload
 
 from PySide6.QtCore import QSettings
 
+from capdesk.api.client_factory import ClientOptions
 from capdesk.api.clusters import TRAINING, Cluster, custom_cluster, resolve_cluster
 from capdesk.api.errors import CapdeskError, InvalidInput
 from capdesk.api.sources import TRAINING_ACCOUNT_IDS
@@ -229,6 +230,17 @@ class Settings:
         if user is not None:
             return user
         return self._policy.get(spec.policy_key, spec.default)
+
+    def client_options(self) -> ClientOptions:
+        """What a client is built from, as values: read here, on the thread that owns the
+        settings (QSettings is not thread-safe), and handed to the worker that builds it."""
+        return ClientOptions(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            request_deadline=self.request_deadline,
+            card_method=self.card_method,
+            external_id_param=self.external_id_param,
+        )
 
     # --- account ids per cluster and source ---------------------------------------------
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta, timezone
 
 from capdesk.api.auth import md5_hex
+from capdesk.api.client_factory import TRAINING_TILL_NAME, TRAINING_TILL_PASSWORD
 
 ORG_ID = 50001
 ORG_NAME = "Capdesk Training Org"
@@ -40,7 +41,7 @@ class Till:
         return self.source_account in EXTERNALID_ENABLED_ACCOUNTS
 
 
-TILL = Till("training.till", "training123", "INSTORE:")
+TILL = Till(TRAINING_TILL_NAME, TRAINING_TILL_PASSWORD, "INSTORE:")
 TILL_WITHOUT_CARDS = Till("training.till2", "training123", "INSTORE:TRAINING-KIOSK")
 TILLS: dict[str, Till] = {t.username: t for t in (TILL, TILL_WITHOUT_CARDS)}
 
