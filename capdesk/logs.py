@@ -240,7 +240,7 @@ class _LogFile(RotatingFileHandler):
         try:
             message = self.format(record) + self.terminator
             if self.stream is None:
-                if self.mode == "w" and self._closed:  # as logging.FileHandler.emit
+                if self.mode == "w" and getattr(self, "_closed", False):  # as FileHandler.emit
                     return
                 self.stream = self._open()
             size = len(message) if message.isascii() else len(message.encode("utf-8", "replace"))
@@ -282,7 +282,7 @@ class _Formatter(logging.Formatter):
         if int(record.created) != second:
             stamp = time.strftime(self.default_time_format, self.converter(record.created))
             self._second = (int(record.created), stamp)
-        return self.default_msec_format % (stamp, record.msecs)
+        return f"{stamp},{int(record.msecs):03d}"
 
 
 # --- a log that cannot be written ------------------------------------------------------

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, cast, overload
 
 from PySide6.QtCore import QSettings
 
@@ -225,11 +225,11 @@ class Settings:
 
     def _value(self, spec: _Setting[T]) -> T:
         if self._policy.is_locked(spec.policy_key):
-            return self._policy.get(spec.policy_key, spec.default)
+            return cast(T, self._policy.get(spec.policy_key, spec.default))
         user = self._user_value(spec)
         if user is not None:
             return user
-        return self._policy.get(spec.policy_key, spec.default)
+        return cast(T, self._policy.get(spec.policy_key, spec.default))
 
     def client_options(self) -> ClientOptions:
         """What a client is built from, as values: read here, on the thread that owns the

@@ -67,7 +67,7 @@ def allow_foreground_switch(user32: Any | None = None) -> bool:
             return False
         import ctypes
 
-        user32 = ctypes.windll.user32  # type: ignore[attr-defined]
+        user32 = ctypes.windll.user32  # type: ignore[attr-defined,unused-ignore]
     try:
         return bool(user32.AllowSetForegroundWindow(ASFW_ANY))
     except OSError:

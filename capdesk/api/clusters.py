@@ -188,7 +188,7 @@ def _apply_entry(clusters: dict[str, Cluster], key: str, entry: object, path: Pa
             base_url = None
         else:
             try:
-                base_url = check_base_url(base_url)  # type: ignore[arg-type]
+                base_url = check_base_url(base_url)
             except InvalidInput as exc:
                 log.warning("%s skipped: %s", where, exc.sentence)
                 return

@@ -48,7 +48,7 @@ import re
 import unicodedata
 from enum import StrEnum
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from capdesk.api.errors import InvalidIdentifier
 
@@ -204,7 +204,7 @@ def _parse(text: str, region: str | None) -> PhoneNumber | None:
         return None
     if number.extension or not phonenumbers.is_valid_number(number):
         return None
-    return number
+    return cast("PhoneNumber", number)
 
 
 def _is_mobile(number: PhoneNumber) -> bool:
@@ -263,7 +263,8 @@ def normalise_mobile(value: str, default_country: str = "IN") -> str:
     if number is None:
         raise bad
     phonenumbers = phone_library()
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164).lstrip("+")
+    e164: str = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164.lstrip("+")
 
 
 def _choose(

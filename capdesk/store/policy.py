@@ -282,10 +282,18 @@ class WinregApi:
     REG_DWORD: int = 4
     REG_QWORD: int = 11
 
-    def OpenKey(self, key: Any, sub_key: str, reserved: int = 0, access: int = 0) -> Any: ...
-    def QueryInfoKey(self, key: Any) -> tuple[int, int, int]: ...
-    def EnumValue(self, key: Any, index: int) -> tuple[str, Any, int]: ...
-    def CloseKey(self, hkey: Any) -> None: ...
+    # Signatures only: the real functions are winreg's.
+    def OpenKey(self, key: Any, sub_key: str, reserved: int = 0, access: int = 0) -> Any:
+        raise NotImplementedError
+
+    def QueryInfoKey(self, key: Any) -> tuple[int, int, int]:
+        raise NotImplementedError
+
+    def EnumValue(self, key: Any, index: int) -> tuple[str, Any, int]:
+        raise NotImplementedError
+
+    def CloseKey(self, hkey: Any) -> None:
+        raise NotImplementedError
 
 
 def read_registry_policy(api: Any = None) -> dict[str, str | None]:

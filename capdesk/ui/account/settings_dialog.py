@@ -163,11 +163,11 @@ class SettingsDialog(QDialog):
     def _align_labels(self, *forms: QFormLayout) -> None:
         """One label column width for both groups, so the fields line up."""
         labels = [
-            item.widget()
+            label
             for form in forms
             for row in range(form.rowCount())
             if (item := form.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None
-            and isinstance(item.widget(), QLabel)
+            and isinstance(label := item.widget(), QLabel)
         ]
         width = max(label.sizeHint().width() for label in labels)
         for label in labels:
@@ -176,6 +176,7 @@ class SettingsDialog(QDialog):
     def _fit(self, width: int) -> None:
         """Open wide enough, and tall enough for the wrapped hints at that width."""
         layout = self.layout()
+        assert layout is not None  # built in __init__
         layout.activate()
         width = max(width, layout.minimumSize().width())
         height = max(layout.sizeHint().height(), layout.totalHeightForWidth(width))
@@ -333,7 +334,7 @@ class SettingsDialog(QDialog):
         try:
             spec.parse(f"{value:g}" if isinstance(value, float) else str(value))
         except ValueError:
-            return spec.invalid
+            return str(spec.invalid)
         return None
 
     def _show(self, sentence: str, *, problem: bool = False) -> None:

@@ -136,7 +136,9 @@ class IdentifierForm(QWidget):
         self._source.setObjectName("sourceSelector")
         self._source.setAccessibleName("Source")
         self._source.setEditable(True)
-        self._source.lineEdit().setAccessibleName("Source")  # its text field, else unnamed
+        source_text = self._source.lineEdit()
+        assert source_text is not None  # editable: it has one
+        source_text.setAccessibleName("Source")  # its text field, else unnamed
         self._source.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         fill_with_names(self._source, KNOWN_SOURCES, sources=True)
         self._source.currentTextChanged.connect(self._on_source_changed)

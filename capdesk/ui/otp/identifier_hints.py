@@ -67,7 +67,8 @@ def shown_identifier(lookup: OtpLookup) -> str:
         number = phonenumbers.parse("+" + lookup.value, None)
     except phonenumbers.NumberParseException:
         return "+" + lookup.value
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    shown: str = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    return shown
 
 
 def _country_name(lookup: OtpLookup) -> str:
