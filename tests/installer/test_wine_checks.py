@@ -88,12 +88,10 @@ def test_activation_phrases_are_the_apps_own() -> None:
     root = Path(__file__).resolve().parents[2]
     wc = load("wine_checks")
     assert wc.SECOND_SAYS in (root / "capdesk" / "app.py").read_text(encoding="utf-8")
-    assert wc.FIRST_SAYS in (root / "capdesk" / "ui" / "single_instance.py").read_text(
-        encoding="utf-8"
-    )
-    assert f'"{wc.KIOSK_SAYS}"' in (root / "capdesk" / "ui" / "admin_controls.py").read_text(
-        encoding="utf-8"
-    )
+    assert wc.FIRST_SAYS in (root / "capdesk" / "single_instance.py").read_text(encoding="utf-8")
+    assert f'"{wc.KIOSK_SAYS}"' in (
+        root / "capdesk" / "ui" / "kiosk" / "admin_controls.py"
+    ).read_text(encoding="utf-8")
 
 
 def test_installing_user_skips_public(wc: ModuleType, tmp_path: Path) -> None:
