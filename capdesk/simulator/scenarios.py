@@ -33,17 +33,6 @@ SCENARIOS = (
     MALFORMED_BODY,
 )
 
-DESCRIPTIONS = {
-    NORMAL: "Everything works.",
-    SLOW_NETWORK: "Every answer is delayed.",
-    OUTAGE: "The server is down (503 page from the load balancer).",
-    NO_RESPONSE: "Requests are received but never answered.",
-    CONNECTION_RESET: "The connection is cut as soon as a request arrives.",
-    RATE_LIMIT: "The gateway refuses every call as too many requests (429, retry in 30 s).",
-    CARD_GENERATION_DISABLED: "Card number generation is not enabled for any till.",
-    MALFORMED_BODY: "Answers arrive cut off (unreadable JSON).",
-}
-
 
 def check_scenario(name: str) -> str:
     """``name`` if it is a scenario, else ValueError listing the valid ones."""

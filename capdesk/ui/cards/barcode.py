@@ -1,12 +1,18 @@
 """Code 128 encoding: text in, bar/space widths out (no drawing here).
 
-Implemented directly rather than through python-barcode because that library's
-encoder is stateful (building twice gives a different result) and returns a bit
-string we would have to re-parse; the symbology itself is a 107-row table plus a
-weighted checksum. Card numbers are mostly digits, so runs of digits use code set
-C (two digits per symbol) and everything else printable uses code set B; the
-result is as short as those two sets allow, which keeps the narrow bar wide enough
-to scan on a small label. Drawing lives in :mod:`capdesk.ui.cards.barcode_label`.
+Written out here rather than taken from python-barcode, which was measured as the
+alternative. Its latest release (0.16.1) silently drops a leading "99": "9912..."
+comes out as a valid barcode of "12...", so a scanner would read a wrong card
+number without complaint (upstream issue #251, fixed but not released). Its
+encoder also keeps state between builds, and it costs more at the first print (its
+SVG writer and xml.dom load with it) and in the bundle. The symbology itself is a
+107-row table plus a weighted checksum; the tests check our table against
+python-barcode's and decode the bars independently. Card numbers are mostly
+digits, so runs of digits use code set C (two digits per symbol) and everything
+else printable uses code set B; the result is as short as those two sets allow,
+which keeps the narrow bar wide enough to scan on a small label. Drawing lives in
+:mod:`capdesk.ui.cards.barcode_label`, which is imported only when a label is
+printed or previewed.
 """
 
 from __future__ import annotations

@@ -134,11 +134,16 @@ def _fit(
 
 
 class LabelPrintPreview(QPrintPreviewDialog):
-    """Print preview that owns its printer and label for as long as it is open."""
+    """Print preview that owns its printer and label for as long as it is open.
+
+    The printer is kept as ``label_printer``: Qt does not own a printer passed to the
+    dialog, so Python must keep it alive, and the name leaves Qt's own ``printer()``
+    method visible instead of hiding it behind an attribute.
+    """
 
     def __init__(self, label: BarcodeLabel, parent: QWidget | None = None) -> None:
-        self.printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-        self.printer.setPageLayout(
+        self.label_printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        self.label_printer.setPageLayout(
             QPageLayout(
                 QPageSize(
                     QSizeF(LABEL_WIDTH_MM, LABEL_HEIGHT_MM), QPageSize.Unit.Millimeter, "Card label"
@@ -148,8 +153,8 @@ class LabelPrintPreview(QPrintPreviewDialog):
                 QPageLayout.Unit.Millimeter,
             )
         )
-        self.printer.setDocName(f"Card {label.number}")
-        super().__init__(self.printer, parent)
+        self.label_printer.setDocName(f"Card {label.number}")
+        super().__init__(self.label_printer, parent)
         self.label = label
         self.setWindowTitle("Print card label")
         self.paintRequested.connect(self.label.print_to)

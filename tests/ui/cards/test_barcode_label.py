@@ -84,7 +84,7 @@ def test_print_preview_opens_on_a_label_sized_page(qtbot):
     qtbot.addWidget(dialog)
     assert isinstance(dialog, LabelPrintPreview)
     qtbot.waitUntil(dialog.isVisible, timeout=2000)
-    page = dialog.printer.pageLayout().pageSize()
+    page = dialog.label_printer.pageLayout().pageSize()
     size = page.size(QPageSize.Unit.Millimeter)
     assert round(size.width()) == 62 and round(size.height()) == 29
     dialog.close()
@@ -97,4 +97,12 @@ def test_preview_paints_the_label(qtbot):
     dialog.paintRequested.connect(lambda printer: painted.append(printer))
     dialog.show()
     qtbot.waitUntil(lambda: len(painted) > 0, timeout=3000)
-    assert painted[0] is dialog.printer
+    assert painted[0] is dialog.label_printer
+
+
+def test_qt_printer_method_is_not_hidden(qtbot):
+    dialog = LabelPrintPreview(BarcodeLabel("CARD1001"))
+    qtbot.addWidget(dialog)
+    assert callable(dialog.printer)
+    assert dialog.printer() is dialog.label_printer
+    assert dialog.printer().docName() == "Card CARD1001"

@@ -7,7 +7,7 @@ from PySide6.QtGui import QColor
 
 from capdesk.simulator.scenarios import SCENARIOS as SIMULATOR_SCENARIOS
 from capdesk.ui.training.banner import TEXT, TrainingBanner
-from capdesk.ui.training.controls import TrainingControls
+from capdesk.ui.training.controls import SCENARIOS, TrainingControls, chosen_sentence
 
 
 def _pick(qtbot, controls: TrainingControls, text: str) -> None:
@@ -71,3 +71,21 @@ def test_banner_says_it_in_words_and_is_strongly_coloured(qtbot):
     # Hazard stripes at the edge: both dark and amber pixels along one row.
     edge = {QColor(image.pixel(x, image.height() // 2)).name() for x in range(0, 40)}
     assert "#141414" in edge and "#ffc400" in edge
+
+
+def test_each_scenario_has_one_label_and_one_sentence():
+    # One table holds what staff read about a scenario: the list entry and the status
+    # line once it is chosen. Each is its own, so no two scenarios can be mistaken.
+    assert [scenario.name for scenario in SCENARIOS] == list(SIMULATOR_SCENARIOS)
+    assert len({scenario.label for scenario in SCENARIOS}) == len(SCENARIOS)
+    assert len({scenario.chosen for scenario in SCENARIOS}) == len(SCENARIOS)
+    for scenario in SCENARIOS:
+        assert scenario.chosen.startswith("Training: ") and scenario.chosen.endswith(".")
+        assert chosen_sentence(scenario.name) == scenario.chosen
+    assert chosen_sentence("no_response") == (
+        "Training: Capillary now never answers. Watch the time waited, then press Cancel or Esc."
+    )
+
+
+def test_a_scenario_the_table_does_not_know_still_gets_a_sentence():
+    assert chosen_sentence("power_cut") == "Training scenario: power_cut."
