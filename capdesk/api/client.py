@@ -18,34 +18,18 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import nullcontext
 from typing import Any
 
-from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
+from capdesk.api.auth import BasicCredentials, Credentials
 from capdesk.api.clusters import check_base_url
 from capdesk.api.deadline import Deadline
-from capdesk.api.errors import (
-    CapdeskError,
-    ErrorDetails,
-    InvalidInput,
-    NoValidOtp,
-    UnreadableResponse,
-)
+from capdesk.api.errors import CapdeskError, InvalidInput, NoValidOtp, UnreadableResponse
 from capdesk.api.identifiers import IdentifierName
 from capdesk.api.models import CardNumberResult, OtpLookup, OtpResult
 from capdesk.api.oauth import OAuthTokenManager
+from capdesk.api.operations import Operation
 from capdesk.api.proof import judge_probe
-from capdesk.api.responses import (
-    OP_CARD_NUMBER,
-    OP_CHECK,
-    OP_FETCH_OTP,
-    OP_GENERATE_OTP,
-    OP_VALIDATE_OTP,
-    classify,
-    load_json,
-    parse_card_number,
-    parse_otp,
-    request_id_of,
-    server_time_from,
-)
+from capdesk.api.responses import classify, parse_card_number, parse_otp, unreadable
 from capdesk.api.transport import DEFAULT_TIMEOUTS, RawResponse, Timeouts, make_session, send
+from capdesk.api.wire import load_json, request_id_of, server_time_from
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.logs import register_secret
 from capdesk.privacy import register_identifier
@@ -57,6 +41,8 @@ ATTRIBUTION_TYPE_HEADER = "X-CAP-API-ATTRIBUTION-ENTITY-TYPE"
 ATTRIBUTION_CODE_HEADER = "X-CAP-API-ATTRIBUTION-ENTITY-CODE"
 # An identifier no customer can have: used to prove Basic credentials without effects.
 CHECK_IDENTIFIER = "capdesk-credential-check-0"
+# The training cluster's "a customer requests an OTP" control (capdesk.simulator.control).
+TRAINING_OTP_PATH = "/_training/otp"
 
 
 def _word(value: str, what: str, max_length: int = 64) -> str:
@@ -110,22 +96,19 @@ class CapillaryClient:
         self.cluster_label = cluster_label
         self.card_method = method
         self.external_id_param = external_id_param
-        self._credentials = credentials
         self._timeouts = timeouts
         self._clock = clock
         self._retrying = make_session(get_retries, backoff)
         self._once = make_session(0, 0.0)
         for secret in credentials.secrets():
             register_secret(secret)
-        self._basic_headers: dict[str, str] | None = None
-        if isinstance(credentials, BasicCredentials):  # the same on every call: built once
-            self._basic_headers = {
-                "Accept": "application/json",
-                "Content-Type": "application/json",
-                "Authorization": credentials.authorization_header(),
-            }
+        # Headers that are the same on every call, built once (send() copies them):
+        # Basic's Authorization, or OAuth's attribution. An OAuth token is added per call.
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
         self._oauth: OAuthTokenManager | None = None
-        if isinstance(credentials, OAuthCredentials):
+        if isinstance(credentials, BasicCredentials):
+            headers["Authorization"] = credentials.authorization_header()
+        else:
             self._oauth = OAuthTokenManager(
                 self.base_url,
                 credentials,
@@ -134,6 +117,10 @@ class CapillaryClient:
                 timeouts=timeouts,
                 cluster_label=cluster_label,
             )
+            if credentials.attribution_type and credentials.attribution_code:
+                headers[ATTRIBUTION_TYPE_HEADER] = credentials.attribution_type
+                headers[ATTRIBUTION_CODE_HEADER] = credentials.attribution_code
+        self._fixed_headers = headers
 
     def __repr__(self) -> str:
         scheme = "oauth" if self._oauth else "basic"
@@ -169,7 +156,9 @@ class CapillaryClient:
             if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold < 0:
                 raise InvalidInput("Type the threshold as a whole number of seconds.")
             params["threshold"] = str(threshold)
-        raw, doc = self._call("GET", "/v2/otp", params=params, operation=OP_FETCH_OTP, retry=True)
+        raw, doc = self._call(
+            "GET", "/v2/otp", params=params, operation=Operation.FETCH_OTP, retry=True
+        )
         server_time = server_time_from(
             raw.headers, received_monotonic=raw.received_monotonic, local_now=raw.local_now
         )
@@ -190,7 +179,7 @@ class CapillaryClient:
             self.card_method,
             "/v2/cardNumber",
             body=b"{}" if self.card_method == "POST" else None,
-            operation=OP_CARD_NUMBER,
+            operation=Operation.CARD_NUMBER,
             retry=False,
         )
         return parse_card_number(
@@ -224,7 +213,7 @@ class CapillaryClient:
             "POST",
             "/v2/otp/generate",
             body=json.dumps(payload).encode(),
-            operation=OP_GENERATE_OTP,
+            operation=Operation.GENERATE_OTP,
             retry=False,
         )
         created = doc.get("createdId") if isinstance(doc, dict) else None
@@ -252,7 +241,7 @@ class CapillaryClient:
                 "POST",
                 "/v2/otp/validate",
                 body=json.dumps(payload).encode(),
-                operation=OP_VALIDATE_OTP,
+                operation=Operation.VALIDATE_OTP,
                 retry=False,
             )
         except NoValidOtp as error:
@@ -263,6 +252,37 @@ class CapillaryClient:
         if not isinstance(entity, bool):
             raise self._unreadable(raw, "entity missing")
         return entity
+
+    def simulate_customer_otp_request(self, lookup: OtpLookup) -> None:
+        """Training only: the demo customer asks for an OTP, as on the app or website.
+
+        ``POST /_training/otp`` on the training simulator (no Capillary cluster has it),
+        sent like any call (same transport, timeouts and deadline; never retried: each
+        request counts against the customer's 10 a day). Errors are classified as
+        Capillary's ``POST /v2/otp/generate`` would be, so staff read the same sentence
+        (no such customer, too many OTPs today…). The code the simulator answers with is
+        dropped unread: staff must fetch it, as at a real counter, so it is never
+        returned nor logged.
+        """
+        name = lookup.name
+        payload = {
+            "identifierName": name.value,
+            "identifierValue": _identifier_value(name, lookup.value),
+            "source": _word(lookup.source, "source").upper(),
+            "accountId": (
+                _word(lookup.account_id, "account id", 100)
+                if lookup.account_id is not None and lookup.account_id.strip()
+                else None
+            ),
+            "scope": _word(lookup.scope, "scope").upper(),
+        }
+        self._call(
+            "POST",
+            TRAINING_OTP_PATH,
+            body=json.dumps(payload).encode(),
+            operation=Operation.GENERATE_OTP,
+            retry=False,
+        )
 
     def check_credentials(self) -> None:
         """Prove the credentials work without consuming anything, and that the address
@@ -288,7 +308,9 @@ class CapillaryClient:
                 raw.status, raw.headers, raw.body, doc, cluster_label=self.cluster_label
             )
 
-        self._call("GET", "/v2/otp", params=params, operation=OP_CHECK, retry=True, judge=judge)
+        self._call(
+            "GET", "/v2/otp", params=params, operation=Operation.CHECK, retry=True, judge=judge
+        )
         log.debug("Credential check answered like Capillary: credentials accepted")
 
     def close(self) -> None:
@@ -304,27 +326,18 @@ class CapillaryClient:
         return _identifier_value(name, value)
 
     def _headers(self) -> tuple[dict[str, str], str | None]:
-        if self._basic_headers is not None:
-            return self._basic_headers, None  # send() copies it: never changed
-        headers = {"Accept": "application/json", "Content-Type": "application/json"}
-        token: str | None = None
-        credentials = self._credentials
-        if self._oauth is not None and isinstance(credentials, OAuthCredentials):
-            token = self._oauth.token()
-            headers[OAUTH_HEADER] = token
-            if credentials.attribution_type and credentials.attribution_code:
-                headers[ATTRIBUTION_TYPE_HEADER] = credentials.attribution_type
-                headers[ATTRIBUTION_CODE_HEADER] = credentials.attribution_code
-        elif isinstance(credentials, BasicCredentials):
-            headers["Authorization"] = credentials.authorization_header()
-        return headers, token
+        """The headers for one send, and the OAuth token in them (None for Basic)."""
+        if self._oauth is None:
+            return self._fixed_headers, None  # send() copies it: never changed
+        token = self._oauth.token()
+        return {**self._fixed_headers, OAUTH_HEADER: token}, token
 
     def _call(
         self,
         method: str,
         path: str,
         *,
-        operation: str,
+        operation: Operation,
         retry: bool,
         params: Mapping[str, str] | None = None,
         body: bytes | None = None,
@@ -377,7 +390,7 @@ class CapillaryClient:
                     self._oauth.invalidate(token)
                     continue
                 doc = load_json(raw.body)
-                error = (
+                problem = (
                     judge(raw, doc)
                     if judge is not None
                     else classify(
@@ -389,17 +402,13 @@ class CapillaryClient:
                         doc=doc,
                     )
                 )
-                if error is not None:
-                    raise error
+                if problem is not None:
+                    raise problem
                 return raw, doc
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _unreadable(self, raw: RawResponse, technical: str) -> UnreadableResponse:
-        return UnreadableResponse(
-            details=ErrorDetails(
-                http_status=raw.status,
-                request_id=request_id_of(raw.headers),
-                cluster=self.cluster_label or None,
-                technical=technical,
-            )
+        """:func:`~capdesk.api.responses.unreadable` for one of this client's answers."""
+        return unreadable(
+            technical, status=raw.status, headers=raw.headers, cluster_label=self.cluster_label
         )

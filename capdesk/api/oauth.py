@@ -13,14 +13,15 @@ import json
 import logging
 import math
 import threading
+from collections.abc import Mapping
 
 import requests
 
 from capdesk.api.auth import OAuthCredentials
-from capdesk.api.errors import ErrorDetails, UnreadableResponse
 from capdesk.api.proof import judge_token
-from capdesk.api.responses import load_json, request_id_of
+from capdesk.api.responses import unreadable
 from capdesk.api.transport import DEFAULT_TIMEOUTS, Timeouts, send
+from capdesk.api.wire import load_json, request_id_of
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.logs import register_secret
 
@@ -115,7 +116,7 @@ class OAuthTokenManager:
         self._refresh_at = raw.received_monotonic + ttl - min(30.0, ttl / 5)
         self.fetch_count += 1
 
-    def _parse(self, body: bytes, status: int, headers) -> tuple[str, float]:
+    def _parse(self, body: bytes, status: int, headers: Mapping[str, str]) -> tuple[str, float]:
         doc = load_json(body)
         data = doc.get("data") if isinstance(doc, dict) else None
         token = data.get("accessToken") if isinstance(data, dict) else None
@@ -130,12 +131,10 @@ class OAuthTokenManager:
             or not math.isfinite(ttl)
             or ttl <= 0
         ):
-            raise UnreadableResponse(
-                details=ErrorDetails(
-                    http_status=status,
-                    request_id=request_id_of(headers),
-                    cluster=self._label or None,
-                    technical="OAuth token answer without a usable accessToken/ttlSeconds",
-                )
+            raise unreadable(
+                "OAuth token answer without a usable accessToken/ttlSeconds",
+                status=status,
+                headers=headers,
+                cluster_label=self._label,
             )
         return token.strip(), min(float(ttl), MAX_TTL)

@@ -35,7 +35,8 @@ from capdesk.api.errors import (
     NotCapillary,
     NotPermitted,
 )
-from capdesk.api.responses import OP_CHECK, OP_TOKEN, classify, unreadable
+from capdesk.api.operations import Operation
+from capdesk.api.responses import classify, unreadable
 from capdesk.api.wire import NOT_JSON, non_json_note
 
 __all__ = ["PROBE_CODES", "judge_probe", "judge_token", "v2_errors"]
@@ -92,7 +93,9 @@ def _not_capillary(
         technical = "Redirect instead of an answer"
     else:
         technical = "JSON, but not in Capillary's documented shape"
-    return unreadable(technical, headers, status, label, NotCapillary)
+    return unreadable(
+        technical, status=status, headers=headers, cluster_label=label, kind=NotCapillary
+    )
 
 
 def _proves_nothing(status: int, codes: list[int] | None) -> bool:
@@ -113,13 +116,13 @@ def judge_probe(
     codes = v2_errors(doc)
     if _proves_nothing(status, codes):
         error = classify(
-            status, headers, body, cluster_label=cluster_label, operation=OP_CHECK, doc=doc
+            status, headers, body, cluster_label=cluster_label, operation=Operation.CHECK, doc=doc
         )
         return error or _not_capillary(status, headers, body, doc, cluster_label)
     if codes is None:
         return _not_capillary(status, headers, body, doc, cluster_label)
     error = classify(
-        status, headers, body, cluster_label=cluster_label, operation=OP_CHECK, doc=doc
+        status, headers, body, cluster_label=cluster_label, operation=Operation.CHECK, doc=doc
     )
     if status in (401, 403):  # Capillary refusing the till, whatever codes it names
         if isinstance(error, AuthenticationFailed | NotPermitted):
@@ -149,7 +152,7 @@ def judge_token(
         return None
     if _proves_nothing(status, codes) or codes is not None:
         error = classify(
-            status, headers, body, cluster_label=cluster_label, operation=OP_TOKEN, doc=doc
+            status, headers, body, cluster_label=cluster_label, operation=Operation.TOKEN, doc=doc
         )
         return error or _not_capillary(status, headers, body, doc, cluster_label)
     return _not_capillary(status, headers, body, doc, cluster_label)

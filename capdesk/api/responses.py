@@ -12,7 +12,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from capdesk.api.errors import (
     AuthenticationFailed,
@@ -31,13 +31,11 @@ from capdesk.api.errors import (
     WrongMethod,
 )
 from capdesk.api.models import CardNumberResult, OtpResult, ServerTime
-from capdesk.api.wire import (  # noqa: F401  (re-exported: the parsing API lives here)
-    MAX_MESSAGE,
+from capdesk.api.operations import Operation
+from capdesk.api.wire import (
     NOT_JSON,
-    REQUEST_ID_HEADER,
     SANE_YEARS,
     as_int,
-    clean_message,
     entries,
     header,
     load_json,
@@ -45,17 +43,8 @@ from capdesk.api.wire import (  # noqa: F401  (re-exported: the parsing API live
     parse_http_date,
     request_id_of,
     retry_after_seconds,
-    server_time_from,
     warnings_of,
 )
-
-# Operations, so that the same status can mean different things per call.
-OP_FETCH_OTP = "fetch_otp"
-OP_CARD_NUMBER = "card_number"
-OP_GENERATE_OTP = "generate_otp"
-OP_VALIDATE_OTP = "validate_otp"
-OP_TOKEN = "oauth_token"
-OP_CHECK = "check_credentials"
 
 MAX_CODE_LENGTH = 64
 MAX_CARD_NUMBER_LENGTH = 50
@@ -120,16 +109,25 @@ def classify(
     body: bytes | None,
     *,
     cluster_label: str = "",
-    operation: str = "",
+    operation: Operation | None = None,
     doc: Any = _UNPARSED,
 ) -> CapdeskError | None:
     """None for a success, else the error to raise: body codes first, HTTP status second.
 
-    ``doc`` is ``load_json(body)`` when the caller has it already.
+    ``operation`` is the call answered (None: none in particular); ``doc`` is
+    ``load_json(body)`` when the caller has it already.
     """
     if doc is _UNPARSED:
         doc = load_json(body)
-    if 200 <= status < 300 and isinstance(doc, dict):
+    if 200 <= status < 300:
+        if not isinstance(doc, dict):
+            note = non_json_note(headers, body) if doc is NOT_JSON else None
+            return unreadable(
+                note or "Body was JSON but not an object",
+                status=status,
+                headers=headers,
+                cluster_label=cluster_label,
+            )
         listed = doc.get("errors")
         if not isinstance(listed, list) or not listed:
             return None  # the usual answer: a JSON object without errors (see _by_status)
@@ -152,7 +150,7 @@ def classify(
     if errors:
         code, message = errors[0]
         details = replace(details, capillary_code=code, message=message)
-        if operation == OP_CARD_NUMBER and _mentions_card_setup(message):
+        if operation is Operation.CARD_NUMBER and _mentions_card_setup(message):
             return CardGenerationNotEnabled(details=details)
     return _by_status(status, body, doc, errors, details, retry_after, operation)
 
@@ -166,7 +164,7 @@ def _mentions_card_setup(message: str | None) -> bool:
 
 
 # Calls that count against Capillary's "10 OTPs per customer per day" limit.
-_ISSUES_OTPS = frozenset({OP_FETCH_OTP, OP_GENERATE_OTP})
+_ISSUES_OTPS = frozenset({Operation.FETCH_OTP, Operation.GENERATE_OTP})
 
 
 def _from_gateway(body: bytes | None, doc: Any, retry_after: float | None) -> bool:
@@ -224,12 +222,9 @@ def _by_status(
     errors: list[tuple[int | None, str | None]],
     details: ErrorDetails,
     retry_after: float | None,
-    operation: str,
+    operation: Operation | None,
 ) -> CapdeskError | None:
-    if 200 <= status < 300:
-        if not isinstance(doc, dict):
-            note = details.technical or "Body was JSON but not an object"
-            return UnreadableResponse(details=replace(details, technical=note))
+    if 200 <= status < 300:  # a JSON object (see classify) that lists errors
         if errors:
             return ServerError(
                 "Capillary could not do that. Try again; if it keeps happening, call support.",
@@ -243,11 +238,11 @@ def _by_status(
         return _rate_limited(details, retry_after, daily=daily)
     if status in _BUSY_SENTENCES:
         return ServerBusy(_BUSY_SENTENCES[status], details)
-    if operation == OP_TOKEN and status in (400, 401, 403):
+    if operation is Operation.TOKEN and status in (400, 401, 403):
         return AuthenticationFailed(
             "The OAuth key or secret was rejected. Check them and sign in again.", details
         )
-    card = operation == OP_CARD_NUMBER
+    card = operation is Operation.CARD_NUMBER
     if status == 401:
         return AuthenticationFailed(details=details)
     if status == 403:
@@ -293,21 +288,51 @@ _OTHER_SENTENCES = {
 # --- successful bodies --------------------------------------------------------------
 
 
+_Unreadable = TypeVar("_Unreadable", bound=UnreadableResponse)
+
+
+@overload
 def unreadable(
-    what: str,
-    headers: Mapping[str, str] | None,
+    technical: str,
+    *,
     status: int | None,
-    label: str,
+    headers: Mapping[str, str] | None,
+    cluster_label: str,
+) -> UnreadableResponse: ...
+
+
+@overload
+def unreadable(
+    technical: str,
+    *,
+    status: int | None,
+    headers: Mapping[str, str] | None,
+    cluster_label: str,
+    kind: type[_Unreadable],
+) -> _Unreadable: ...
+
+
+def unreadable(
+    technical: str,
+    *,
+    status: int | None,
+    headers: Mapping[str, str] | None,
+    cluster_label: str,
     kind: type[UnreadableResponse] = UnreadableResponse,
 ) -> UnreadableResponse:
-    """An answer that cannot be used (``kind``: or one that is not Capillary's at all),
-    with what support needs: status, request id, cluster and ``what`` was wrong."""
+    """THE builder of an answer that cannot be used (``kind``: or one that is not
+    Capillary's at all, :class:`~capdesk.api.errors.NotCapillary`), with what support
+    needs: status, request id, cluster and, in ``technical``, what was wrong.
+
+    The transport (a body too large), the token manager, the client and the parsers
+    here all build it this way, so every unreadable answer carries the same details.
+    """
     return kind(
         details=ErrorDetails(
             http_status=status,
             request_id=request_id_of(headers),
-            cluster=label or None,
-            technical=what,
+            cluster=cluster_label or None,
+            technical=technical,
         )
     )
 
@@ -323,7 +348,9 @@ def _json_object(
     if doc is _UNPARSED:
         doc = load_json(body)
     if not isinstance(doc, dict):
-        raise unreadable(non_json_note(headers, body), headers, status, label)
+        raise unreadable(
+            non_json_note(headers, body), status=status, headers=headers, cluster_label=label
+        )
     return doc
 
 
@@ -369,10 +396,20 @@ def parse_otp(
     doc = _json_object(body, headers, status, cluster_label, doc)
     code = doc.get("code")
     if not _valid_code(code):
-        raise unreadable("OTP code missing or malformed", headers, status, cluster_label)
+        raise unreadable(
+            "OTP code missing or malformed",
+            status=status,
+            headers=headers,
+            cluster_label=cluster_label,
+        )
     valid_upto = parse_valid_upto(doc.get("validUpto"))
     if valid_upto is None:
-        raise unreadable("validUpto missing or malformed", headers, status, cluster_label)
+        raise unreadable(
+            "validUpto missing or malformed",
+            status=status,
+            headers=headers,
+            cluster_label=cluster_label,
+        )
     return OtpResult(
         code=code,
         valid_upto=valid_upto,
@@ -407,7 +444,12 @@ def parse_card_number(
         or not entity.isprintable()
         or any(ch.isspace() for ch in entity)
     ):
-        raise unreadable("Card number missing or malformed", headers, status, cluster_label)
+        raise unreadable(
+            "Card number missing or malformed",
+            status=status,
+            headers=headers,
+            cluster_label=cluster_label,
+        )
     return CardNumberResult(
         number=entity,
         warnings=warnings_of(doc),

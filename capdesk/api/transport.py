@@ -8,9 +8,10 @@
   consulted: capdesk sends its own credentials.
 * Only GETs are retried (connection failures, resets, 461/503/521, and 429 when it
   says ``Retry-After``: without it, 429 is the daily OTP limit), with a short
-  backoff. ``Retry-After`` is honoured up to :data:`MAX_RETRY_AFTER`; a longer one is
-  not waited out but surfaced, so staff see "wait N seconds" instead of a frozen app.
-  Timeouts are not retried: staff have already waited long enough.
+  backoff. ``Retry-After`` is honoured up to :data:`MAX_RETRY_AFTER`; a longer or
+  unreadable one is not waited out but surfaced, so staff see "wait N seconds" instead
+  of a frozen app (see :mod:`capdesk.api.retry`). Timeouts are not retried: staff have
+  already waited long enough.
 * Bodies are streamed and refused past :data:`MAX_BODY` without reading them all.
 * Whole-request deadline: ``Timeouts.deadline`` (15 s by default) covers connect, TLS,
   status line, headers, body and any GET retries with their pauses. The connections
@@ -33,7 +34,7 @@ import os
 import socket
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -44,17 +45,17 @@ import truststore
 import urllib3.exceptions as u3
 from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase
-from requests.sessions import merge_setting
+from requests.sessions import merge_setting as _merge_setting
 from requests.utils import get_environ_proxies
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.retry import Retry
 
 from capdesk.api.deadline import Deadline, SocketWatch, current_deadline
-from capdesk.api.errors import ErrorDetails, NetworkError, UnreadableResponse
+from capdesk.api.errors import NetworkError, UnreadableResponse
 from capdesk.api.network_errors import deadline_error, network_error
+from capdesk.api.responses import unreadable
 from capdesk.api.retry import MAX_RETRY_AFTER, RETRY_STATUSES, CappedRetry
-from capdesk.api.wire import request_id_of
 from capdesk.clock import SYSTEM_CLOCK, Clock
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,9 @@ MAX_BODY = 2 * 1024 * 1024
 ENVIRONMENT_TTL = 30.0  # seconds a session keeps the proxy settings it read
 USER_AGENT = "capdesk/0.1"
 _CHUNK = 64 * 1024
+
+# requests' own merge of a request's and a session's setting (its stubs leave it untyped).
+merge_setting: Callable[[Any, Any], Any] = _merge_setting
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ class _DeadlineConnection(HTTPConnection):
             deadline.watch(self._watch)
         return sock
 
-    def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> None:
         deadline = current_deadline()
         if deadline is not None and self.sock is not None:  # a reused connection
             if deadline.ran_out():
@@ -130,7 +134,7 @@ class _DeadlineConnection(HTTPConnection):
             deadline.watch(self._watch)
         super().request(*args, **kwargs)
 
-    def getresponse(self) -> Any:  # type: ignore[override]
+    def getresponse(self) -> Any:
         deadline = current_deadline()
         if deadline is not None:
             self._cut_timeout(deadline)
@@ -215,10 +219,10 @@ class _Session(requests.Session):
         self._environment: dict[str, tuple[float, dict[str, str], str | None]] = {}
 
     def merge_environment_settings(
-        self, url: str, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> dict[str, Any]:
+        self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:
         """As ``requests.Session.merge_environment_settings``, with the lookup cached."""
-        if not self.trust_env or (proxies and "no_proxy" in proxies):
+        if not self.trust_env or not isinstance(url, str) or (proxies and "no_proxy" in proxies):
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
@@ -378,13 +382,11 @@ def _read_capped(
     """
 
     def too_big(size: str) -> UnreadableResponse:
-        return UnreadableResponse(
-            details=ErrorDetails(
-                http_status=response.status_code,
-                request_id=request_id_of(response.headers),
-                cluster=cluster_label or None,
-                technical=f"Answer too large ({size}); refused past {max_body} bytes",
-            )
+        return unreadable(
+            f"Answer too large ({size}); refused past {max_body} bytes",
+            status=response.status_code,
+            headers=response.headers,
+            cluster_label=cluster_label,
         )
 
     length = response.headers.get("Content-Length", "").strip()

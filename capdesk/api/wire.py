@@ -20,7 +20,7 @@ from capdesk.api.text import clean_server_text, clean_server_text_or_none
 
 REQUEST_ID_HEADER = "X-Cap-Requestid"
 MAX_MESSAGE = 300
-_RETRY_AFTER_CAP = 86_400.0
+MAX_RETRY_AFTER_WISH = 86_400.0  # longer is read as a day: no counter waits that long
 SANE_YEARS = (1970, 9000)  # dates outside are broken clocks, not times to count down to
 
 NOT_JSON = object()  # what load_json returns for a body that is not JSON
@@ -72,17 +72,36 @@ def _parse_http_date(value: str) -> datetime | None:
 
 
 def retry_after_seconds(headers: Mapping[str, str] | None) -> float | None:
-    """``Retry-After`` in seconds (delay or HTTP date), clamped to [0, 1 day]; None if absent."""
+    """The server's ``Retry-After`` wish in seconds: THE one reading of that header.
+
+    The rule (RFC 9110 section 10.2.3):
+
+    * delay-seconds, ASCII digits (``"30"``): that many seconds;
+    * an HTTP date: the seconds from the answer's ``Date`` (the server's clock; this
+      PC's when there is none) to it, 0 for a date already past;
+    * either way at most :data:`MAX_RETRY_AFTER_WISH` (a day);
+    * absent or empty: None, the server said nothing;
+    * unreadable (words, a fraction, a sign, ten digits or more, a date out of
+      range): None as well, the server named no wait capdesk can use.
+
+    What None means to each user:
+
+    * the staff sentence (:func:`capdesk.api.responses.classify`) names no number:
+      "Wait a minute, then try again";
+    * the GET retry policy (:class:`capdesk.api.retry.CappedRetry`) does not retry
+      when the header is there but reads as None, as for a wish longer than it waits
+      out: the answer is handed back at once for that sentence.
+    """
     value = header(headers, "Retry-After")
     if not value:
         return None
-    if value.isascii() and value.isdigit() and len(value) < 10:
-        return min(float(value), _RETRY_AFTER_CAP)
+    if value.isascii() and value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER_WISH) if len(value) < 10 else None
     when = parse_http_date(value)
     if when is None:
         return None
     reference = parse_http_date(header(headers, "Date")) or datetime.now(UTC)
-    return max(0.0, min((when - reference).total_seconds(), _RETRY_AFTER_CAP))
+    return max(0.0, min((when - reference).total_seconds(), MAX_RETRY_AFTER_WISH))
 
 
 def server_time_from(

@@ -169,6 +169,7 @@ class SimulatorHandler(BaseHTTPRequestHandler):
     timeout = 300  # seconds an idle keep-alive connection is kept open
 
     server: SimulatorHTTPServer
+    raw_requestline: bytes  # set by the base class before parse_request (typeshed omits it)
     _request_id: str | None = None
     _status: int | None = None
     _linger = False  # drain the rest of the request before closing (see _drain)
@@ -305,34 +306,38 @@ class SimulatorHandler(BaseHTTPRequestHandler):
         request from the wrong byte (request smuggling).
         """
         if self.headers.get_all("Transfer-Encoding"):
-            return self._refuse(411, "Send the request body with a Content-Length")
+            self._refuse(411, "Send the request body with a Content-Length")
+            return None
         texts = {text.strip() for text in self.headers.get_all("Content-Length") or []}
         if not texts:
             return b""
         text = texts.pop()
         if texts or not _CONTENT_LENGTH.fullmatch(text):
-            return self._refuse(400, "Invalid Content-Length")
+            self._refuse(400, "Invalid Content-Length")
+            return None
         length = int(text)
         if length > MAX_BODY_BYTES:
-            return self._refuse(413, "Request body too large")
+            self._refuse(413, "Request body too large")
+            return None
         previous = self.connection.gettimeout()
         try:
             self.connection.settimeout(self.body_timeout)
             raw = self.rfile.read(length)
         except TimeoutError:
-            return self._refuse(408, "The request body did not arrive in time")
+            self._refuse(408, "The request body did not arrive in time")
+            return None
         finally:
             with contextlib.suppress(OSError):
                 self.connection.settimeout(previous)
         if len(raw) < length:  # the client stopped sending (half-closed)
-            return self._refuse(400, "The request body is shorter than its Content-Length")
+            self._refuse(400, "The request body is shorter than its Content-Length")
+            return None
         return raw
 
     def _refuse(self, status: int, message: str) -> None:
         """Answer a request whose body cannot be read, and close (draining first)."""
         self._send(_closing(status, message))
         self._linger = True
-        return None
 
     def _api(self, path: str, query_text: str, raw: bytes) -> Reply:
         route = ROUTES.get(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import UTC, datetime, timedelta
 
@@ -335,3 +336,63 @@ def test_logs_name_calls_but_never_secrets(simulator, caplog: pytest.LogCaptureF
     assert "GET /v2/otp -> 200" in text and "GET /v2/otp -> 400" in text
     for secret in (code, TILL.password_md5, *TILL.secrets()):
         assert secret not in text
+
+
+# --- training: "the customer requests an OTP" -------------------------------------------
+
+
+def test_a_simulated_request_is_posted_to_the_training_control_and_its_code_dropped() -> None:
+    answer = json_answer(200, '{"code": "SECRET7", "validUpto": "2030-01-01T00:00:00+00:00"}')
+    with LocalServer(answer) as server:
+        with client_for(server.base_url) as client:
+            lookup = make_lookup(
+                "wechat", "oWX1-liwei-demo", source="wechat", account_id="WECHAT-DEMO1"
+            )
+            assert client.simulate_customer_otp_request(lookup) is None
+            client.simulate_customer_otp_request(make_lookup("mobile", "+91 98765 43210"))
+        first, second = server.requests
+    assert (first.method, first.path) == ("POST", "/_training/otp")
+    assert json.loads(first.body) == {
+        "identifierName": "wechat",
+        "identifierValue": "oWX1-liwei-demo",
+        "source": "WECHAT",
+        "accountId": "WECHAT-DEMO1",
+        "scope": "POINTS",
+    }
+    assert json.loads(second.body)["identifierValue"] == "919876543210"
+    assert json.loads(second.body)["accountId"] is None
+
+
+def test_a_simulated_request_lets_staff_fetch_the_code(
+    simulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    simulator.set_scenario("outage")  # a trainer's fault never blocks the training controls
+    with (
+        caplog.at_level(logging.DEBUG, logger="capdesk"),
+        client_for(simulator.base_url) as client,
+    ):
+        client.simulate_customer_otp_request(make_lookup("mobile", "+91 98765 43210"))
+        simulator.set_scenario("normal")
+        code = client.fetch_otp(make_lookup("mobile", "+91 98765 43210")).code
+    assert simulator.request_count("/_training/otp") == 1  # over HTTP, not in-process
+    assert "POST /_training/otp -> 200" in caplog.text
+    assert code not in caplog.text
+
+
+def test_a_simulated_request_speaks_capillarys_sentences(simulator) -> None:
+    asha = make_lookup("mobile", "+91 98765 43210")
+    with client_for(simulator.base_url) as client:
+        with pytest.raises(e.CustomerNotFound) as nobody:
+            client.simulate_customer_otp_request(make_lookup("email", "nobody@example.com"))
+        for _ in range(10):
+            client.simulate_customer_otp_request(asha)
+        with pytest.raises(e.RateLimited) as eleventh:  # 10 a day, as on Capillary
+            client.simulate_customer_otp_request(asha)
+    assert nobody.value.sentence == e.CustomerNotFound.default_sentence
+    assert nobody.value.details.capillary_code == 8015
+    assert nobody.value.details.cluster == "Training" and nobody.value.details.request_id
+    assert eleventh.value.sentence == (
+        "Too many OTPs for this customer today. Try again tomorrow or call support."
+    )
+    assert eleventh.value.details.capillary_code == 429
+    assert simulator.request_count("/_training/otp") == 12  # never retried

@@ -12,17 +12,9 @@ from hypothesis import strategies as st
 
 from capdesk.api import errors as e
 from capdesk.api.models import ServerTime
-from capdesk.api.responses import (
-    OP_CARD_NUMBER,
-    OP_FETCH_OTP,
-    OP_GENERATE_OTP,
-    OP_TOKEN,
-    classify,
-    parse_card_number,
-    parse_http_date,
-    parse_otp,
-    retry_after_seconds,
-)
+from capdesk.api.operations import Operation
+from capdesk.api.responses import classify, parse_card_number, parse_otp
+from capdesk.api.wire import parse_http_date
 
 RID = {"X-Cap-Requestid": "req-42", "Content-Type": "application/json"}
 SERVER_TIME = ServerTime(datetime(2017, 8, 7, 16, 0, tzinfo=UTC), 100.0)
@@ -57,7 +49,9 @@ def body_with(code: int, message: str = '"Some message"') -> bytes:
 )
 @pytest.mark.parametrize("status", [200, 400, 403, 500])
 def test_body_codes_win_over_status(code: int, cls: type, words: str, status: int) -> None:
-    error = classify(status, RID, body_with(code), cluster_label="EU", operation=OP_FETCH_OTP)
+    error = classify(
+        status, RID, body_with(code), cluster_label="EU", operation=Operation.FETCH_OTP
+    )
     assert type(error) is cls
     assert words in error.sentence
     assert error.details.capillary_code == code
@@ -84,25 +78,25 @@ def test_first_known_code_is_used() -> None:
 @pytest.mark.parametrize(
     ("status", "operation", "cls"),
     [
-        (401, OP_FETCH_OTP, e.AuthenticationFailed),
-        (401, OP_TOKEN, e.AuthenticationFailed),
-        (400, OP_TOKEN, e.AuthenticationFailed),
-        (403, OP_FETCH_OTP, e.NotPermitted),
-        (403, OP_CARD_NUMBER, e.CardGenerationNotEnabled),
-        (405, OP_CARD_NUMBER, e.WrongMethod),
-        (405, OP_FETCH_OTP, e.WrongMethod),
-        (429, OP_FETCH_OTP, e.RateLimited),
-        (461, OP_FETCH_OTP, e.ServerBusy),
-        (521, OP_FETCH_OTP, e.ServerBusy),
-        (503, OP_CARD_NUMBER, e.ServerBusy),
-        (500, OP_FETCH_OTP, e.ServerError),
-        (502, OP_FETCH_OTP, e.ServerError),
-        (400, OP_FETCH_OTP, e.InvalidRequest),
-        (404, OP_FETCH_OTP, e.InvalidRequest),
-        (415, OP_FETCH_OTP, e.InvalidRequest),
-        (409, OP_FETCH_OTP, e.InvalidRequest),
-        (407, OP_FETCH_OTP, e.NetworkError),
-        (302, OP_FETCH_OTP, e.ServerError),
+        (401, Operation.FETCH_OTP, e.AuthenticationFailed),
+        (401, Operation.TOKEN, e.AuthenticationFailed),
+        (400, Operation.TOKEN, e.AuthenticationFailed),
+        (403, Operation.FETCH_OTP, e.NotPermitted),
+        (403, Operation.CARD_NUMBER, e.CardGenerationNotEnabled),
+        (405, Operation.CARD_NUMBER, e.WrongMethod),
+        (405, Operation.FETCH_OTP, e.WrongMethod),
+        (429, Operation.FETCH_OTP, e.RateLimited),
+        (461, Operation.FETCH_OTP, e.ServerBusy),
+        (521, Operation.FETCH_OTP, e.ServerBusy),
+        (503, Operation.CARD_NUMBER, e.ServerBusy),
+        (500, Operation.FETCH_OTP, e.ServerError),
+        (502, Operation.FETCH_OTP, e.ServerError),
+        (400, Operation.FETCH_OTP, e.InvalidRequest),
+        (404, Operation.FETCH_OTP, e.InvalidRequest),
+        (415, Operation.FETCH_OTP, e.InvalidRequest),
+        (409, Operation.FETCH_OTP, e.InvalidRequest),
+        (407, Operation.FETCH_OTP, e.NetworkError),
+        (302, Operation.FETCH_OTP, e.ServerError),
     ],
 )
 @pytest.mark.parametrize(
@@ -147,15 +141,15 @@ def test_success_is_none_and_errors_on_200_are_errors() -> None:
 def test_card_prerequisite_message_is_recognised_on_any_status() -> None:
     body = body_with(403, "Card number generation is not enabled for this source account")
     assert isinstance(
-        classify(400, RID, body, operation=OP_CARD_NUMBER), e.CardGenerationNotEnabled
+        classify(400, RID, body, operation=Operation.CARD_NUMBER), e.CardGenerationNotEnabled
     )
-    assert isinstance(classify(400, RID, body, operation=OP_FETCH_OTP), e.InvalidRequest)
+    assert isinstance(classify(400, RID, body, operation=Operation.FETCH_OTP), e.InvalidRequest)
 
 
 def test_rate_limit_sentences_and_retry_after() -> None:
-    daily = classify(429, {}, body_with(429), operation=OP_FETCH_OTP)
+    daily = classify(429, {}, body_with(429), operation=Operation.FETCH_OTP)
     assert daily.sentence.startswith("Too many OTPs for this customer today")
-    throttled = classify(429, {"Retry-After": "42"}, b"", operation=OP_CARD_NUMBER)
+    throttled = classify(429, {"Retry-After": "42"}, b"", operation=Operation.CARD_NUMBER)
     assert throttled.retry_after == 42 and "42 seconds" in throttled.sentence
     dated = classify(
         429,
@@ -166,7 +160,7 @@ def test_rate_limit_sentences_and_retry_after() -> None:
 
 
 def test_a_rate_limited_card_number_does_not_blame_the_customers_otps() -> None:
-    card = classify(429, {}, body_with(429), operation=OP_CARD_NUMBER)
+    card = classify(429, {}, body_with(429), operation=Operation.CARD_NUMBER)
     assert isinstance(card, e.RateLimited)
     assert "OTP" not in card.sentence and "too many requests" in card.sentence
 
@@ -186,7 +180,7 @@ BUSY_NOW = "Capillary is getting too many requests right now."
     ],
 )
 def test_the_daily_otp_limit_is_capillarys_code_or_a_bare_429(headers, body) -> None:
-    for operation in (OP_FETCH_OTP, OP_GENERATE_OTP):
+    for operation in (Operation.FETCH_OTP, Operation.GENERATE_OTP):
         error = classify(429, headers, body, operation=operation)
         assert isinstance(error, e.RateLimited) and error.sentence == DAILY
 
@@ -208,7 +202,7 @@ def test_the_daily_otp_limit_is_capillarys_code_or_a_bare_429(headers, body) -> 
 def test_a_gateway_429_is_not_the_customers_daily_limit(headers, body, wait) -> None:
     """Retry-After, or a page that is not Capillary's JSON: load shedding, not the customer."""
     error = classify(
-        429, headers, body, cluster_label="Training (simulated)", operation=OP_FETCH_OTP
+        429, headers, body, cluster_label="Training (simulated)", operation=Operation.FETCH_OTP
     )
     assert isinstance(error, e.RateLimited)
     assert error.sentence.startswith(BUSY_NOW) and wait in error.sentence
@@ -217,7 +211,7 @@ def test_a_gateway_429_is_not_the_customers_daily_limit(headers, body, wait) -> 
 
 
 def test_card_generation_not_enabled_names_the_settings_only_in_details() -> None:
-    error = classify(403, RID, body_with(403, "not enabled"), operation=OP_CARD_NUMBER)
+    error = classify(403, RID, body_with(403, "not enabled"), operation=Operation.CARD_NUMBER)
     assert isinstance(error, e.CardGenerationNotEnabled)
     assert error.sentence == (
         "Card numbers can't be generated for this till yet. Ask your Capillary administrator "
@@ -235,28 +229,18 @@ def test_card_generation_not_enabled_names_the_settings_only_in_details() -> Non
 
 
 def test_a_405_on_card_numbers_tells_the_administrator_which_setting() -> None:
-    error = classify(405, RID, b"", operation=OP_CARD_NUMBER)
+    error = classify(405, RID, b"", operation=Operation.CARD_NUMBER)
     assert isinstance(error, e.WrongMethod) and "GET" not in error.sentence
     assert "GET or POST" in error.details.help
-    assert classify(405, RID, b"", operation=OP_FETCH_OTP).details.help is None
+    assert classify(405, RID, b"", operation=Operation.FETCH_OTP).details.help is None
 
 
 def test_the_cluster_label_stays_out_of_the_proxy_sentence() -> None:
-    error = classify(407, RID, b"", cluster_label="EU", operation=OP_FETCH_OTP)
+    error = classify(407, RID, b"", cluster_label="EU", operation=Operation.FETCH_OTP)
     assert error.sentence == (
         "This PC's network proxy would not let capdesk reach Capillary. Ask IT to allow it."
     )
     assert error.details.cluster == "EU"
-
-
-def test_retry_after_parsing() -> None:
-    assert retry_after_seconds({"retry-after": "5"}) == 5
-    assert retry_after_seconds({}) is None
-    assert retry_after_seconds({"Retry-After": "soon"}) is None
-    assert retry_after_seconds({"Retry-After": "9" * 50}) is None
-    assert retry_after_seconds({"Retry-After": "\u00b2"}) is None  # superscript two
-    past = {"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT", "Date": "Wed, 21 Oct 2015 08:00:00 GMT"}
-    assert retry_after_seconds(past) == 0
 
 
 def test_parse_http_date() -> None:
@@ -364,7 +348,7 @@ def test_classify_and_parse_never_raise_on_json(status: int, headers: dict, doc:
 
 
 def assert_only_capdesk_errors(status: int, headers: dict, body: bytes) -> None:
-    for operation in (OP_FETCH_OTP, OP_CARD_NUMBER, OP_TOKEN):
+    for operation in (Operation.FETCH_OTP, Operation.CARD_NUMBER, Operation.TOKEN):
         result = classify(status, headers, body, cluster_label="EU", operation=operation)
         assert result is None or isinstance(result, e.CapdeskError)
         if result is not None:

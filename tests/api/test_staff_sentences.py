@@ -43,8 +43,10 @@ import capdesk.store.history
 from capdesk.api import errors as e
 from capdesk.api import responses
 from capdesk.api.clusters import PRESETS, TRAINING
+from capdesk.api.network_errors import deadline_error, network_error
+from capdesk.api.operations import Operation
 from capdesk.api.responses import classify
-from capdesk.api.transport import deadline_error, make_session, network_error, send
+from capdesk.api.transport import make_session, send
 from capdesk.services import CLOSING
 from capdesk.simulator import replies
 from capdesk.store.pin import PIN_SENTENCE
@@ -212,15 +214,7 @@ RETRY_AFTERS = (
     {"Retry-After": "7200"},
     {"Retry-After": "Wed, 21 Oct 2015 07:28:30 GMT", "Date": "Wed, 21 Oct 2015 07:28:00 GMT"},
 )
-OPERATIONS = (
-    responses.OP_FETCH_OTP,
-    responses.OP_CARD_NUMBER,
-    responses.OP_GENERATE_OTP,
-    responses.OP_VALIDATE_OTP,
-    responses.OP_TOKEN,
-    responses.OP_CHECK,
-    "",
-)
+OPERATIONS = (*Operation, None)
 
 
 def _v2(code: object, message: object = '"Some message"') -> bytes:
@@ -399,14 +393,14 @@ def test_network_failures_of_every_reason() -> None:
 def test_each_training_scenario_says_what_it_simulates() -> None:
     """rate_limit is a gateway refusing everything, not this customer's OTPs for today."""
     gateway = replies.gateway_rate_limit_reply()
-    for operation in (responses.OP_FETCH_OTP, responses.OP_CARD_NUMBER, responses.OP_CHECK):
+    for operation in (Operation.FETCH_OTP, Operation.CARD_NUMBER, Operation.CHECK):
         error = classify(gateway.status, dict(gateway.headers), gateway.body, operation=operation)
         assert isinstance(error, e.RateLimited)
         assert error.sentence == (
             "Capillary is getting too many requests right now. Wait 30 seconds, then try again."
         )
     daily = replies.SimulatorError(429, 429, "OTP limit reached").reply()
-    for operation in (responses.OP_FETCH_OTP, responses.OP_GENERATE_OTP):
+    for operation in (Operation.FETCH_OTP, Operation.GENERATE_OTP):
         error = classify(daily.status, dict(daily.headers), daily.body, operation=operation)
         assert error.sentence == e.RateLimited.default_sentence
         assert "OTPs for this customer today" in error.sentence

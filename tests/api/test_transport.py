@@ -12,7 +12,8 @@ import truststore
 import urllib3.exceptions as u3
 
 from capdesk.api.errors import NetworkError, UnreadableResponse
-from capdesk.api.transport import Timeouts, make_session, network_error, send
+from capdesk.api.network_errors import network_error
+from capdesk.api.transport import Timeouts, make_session, send
 from tests.api.local_server import Answer, LocalServer, json_answer, self_signed_context
 
 FAST = Timeouts(connect=1.0, read=0.3)

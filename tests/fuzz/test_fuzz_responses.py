@@ -19,19 +19,9 @@ from requests.structures import CaseInsensitiveDict
 
 from capdesk.api import errors as e
 from capdesk.api.models import ApiWarning, CardNumberResult, OtpResult
-from capdesk.api.responses import (
-    MAX_MESSAGE,
-    OP_CARD_NUMBER,
-    OP_CHECK,
-    OP_FETCH_OTP,
-    OP_GENERATE_OTP,
-    OP_TOKEN,
-    OP_VALIDATE_OTP,
-    classify,
-    parse_card_number,
-    parse_otp,
-    server_time_from,
-)
+from capdesk.api.operations import Operation
+from capdesk.api.responses import classify, parse_card_number, parse_otp
+from capdesk.api.wire import MAX_MESSAGE, server_time_from
 from tests.fuzz.strategies import (
     any_aware_datetime,
     between,
@@ -46,15 +36,7 @@ from tests.fuzz.strategies import (
 )
 
 FUZZ = settings.get_profile("capdesk-fuzz")
-OPERATIONS = (
-    OP_FETCH_OTP,
-    OP_CARD_NUMBER,
-    OP_GENERATE_OTP,
-    OP_VALIDATE_OTP,
-    OP_TOKEN,
-    OP_CHECK,
-    "",
-)
+OPERATIONS = (*Operation, None)
 RECEIVED = 1_000.0
 LOCAL_NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -282,7 +264,7 @@ def every_parser(status: int, header_map, body: bytes) -> None:
         error = classify(status, header_map, body, cluster_label="EU", operation=operation)
         if error is not None:
             check_error(error, status)
-        elif operation == OP_CARD_NUMBER:
+        elif operation is Operation.CARD_NUMBER:
             assert 200 <= status < 300
     server_time = server_time_from(header_map, received_monotonic=RECEIVED, local_now=LOCAL_NOW)
     server_time.server_now(RECEIVED + 86_400.0)
@@ -377,7 +359,7 @@ def test_a_valid_otp_body_is_read_exactly(code, moment, timespec, extra, date, s
     )
     header_map = {"Date": date} if date is not None else {}
     if "errors" not in extra:
-        assert classify(status, header_map, body, operation=OP_FETCH_OTP) is None
+        assert classify(status, header_map, body, operation=Operation.FETCH_OTP) is None
     server_time = server_time_from(header_map, received_monotonic=RECEIVED, local_now=LOCAL_NOW)
     result = parse_otp(body, header_map, server_time=server_time, status=status)
     sent = datetime.fromisoformat(text)  # ``timespec`` may have cut the microseconds
