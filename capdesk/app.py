@@ -1,4 +1,6 @@
-"""Start the window: QApplication, the qasync loop, settings, services, MainWindow.
+"""Start the window: folders, log, policy, QApplication, the qasync loop, then the
+window and its service from :func:`capdesk.desk.build_desk` (the one composition root,
+which the tests' windows use too).
 
 ``main(argv)`` is the automation surface (tests and support tools rely on it):
 it reuses a QApplication that already exists and returns the exit code instead of
@@ -15,10 +17,11 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import cast
 
 os.environ.setdefault("QT_API", "pyside6")
 
-import qasync
+import qasync  # type: ignore[import-untyped]  # ships no type information
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
@@ -26,13 +29,11 @@ from PySide6.QtWidgets import QApplication
 from capdesk import APP_NAME, __version__
 from capdesk.api.clusters import TRAINING, Cluster, load_clusters, resolve_cluster
 from capdesk.api.errors import CapdeskError
-from capdesk.local_faults import data_folder_unavailable, folder_faults, history_unusable
+from capdesk.desk import build_desk
+from capdesk.local_faults import data_folder_unavailable, folder_faults
 from capdesk.logs import close_log_file, set_log_problem_listener, setup_logging
 from capdesk.paths import AppPaths, default_paths, program_dir, throwaway_paths
-from capdesk.services import DeskService
 from capdesk.settings import Settings, requested_cluster
-from capdesk.store.credentials import CredentialStore
-from capdesk.store.history import CardHistory, HistoryError
 from capdesk.store.policy import load_policy
 
 log = logging.getLogger(__name__)
@@ -72,19 +73,16 @@ def _initial_cluster(
     return clusters.get(settings.last_cluster, TRAINING)
 
 
-def _open_history(
+def _history_problem(
     paths: AppPaths, failed_folders: list[tuple[Path, OSError]]
-) -> tuple[CardHistory | None, CapdeskError | None]:
-    """The history, or why it can't be used: its folder is missing, the file is damaged
-    or from a newer capdesk. The window then opens without it and says so."""
+) -> CapdeskError | None:
+    """Why the history can't be used before even opening it: its folder is missing.
+    (A damaged file, or one from a newer capdesk, is found by the service as it opens
+    it in a worker.) The window then opens without it and says so."""
     for folder, error in failed_folders:
         if folder == paths.data_dir:
-            return None, data_folder_unavailable(error)
-    try:
-        return CardHistory(paths.history_file), None
-    except HistoryError as error:
-        log.warning("Card history cannot be opened: %s", error.details.as_text())
-        return None, history_unusable(error)
+            return data_folder_unavailable(error)
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,7 +121,7 @@ def _run(args: argparse.Namespace, profile: AppPaths) -> int:
     for problem in policy.problems:
         log.warning("Machine policy: %s", problem)
 
-    app = QApplication.instance() or QApplication([APP_NAME])
+    app = cast(QApplication, QApplication.instance() or QApplication([APP_NAME]))
     app.setApplicationName(APP_NAME)
     app.setApplicationVersion(__version__)
     icon = program_dir() / "resources" / "capdesk.png"
@@ -153,27 +151,28 @@ def _run(args: argparse.Namespace, profile: AppPaths) -> int:
         print(error.sentence, file=sys.stderr)
         return error.exit_code
 
-    history, history_problem = _open_history(paths, failed_folders)
-    service = DeskService(
-        settings=settings,
-        credential_store=CredentialStore(),
-        history=history,
-        clusters=clusters,
-        initial_cluster=cluster,
-    )
-    if history_problem is not None:
-        service.history_unusable(history_problem)
-
-    from capdesk.ui.main_window import MainWindow  # widgets only once Qt is up
-
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window = MainWindow(service, kiosk=kiosk, notices=notices)
+    desk = build_desk(
+        paths,
+        settings=settings,
+        clusters=clusters,
+        cluster=cluster,
+        history_problem=_history_problem(paths, failed_folders),
+        kiosk=kiosk,
+        notices=notices,
+    )
+    service, window = desk.service, desk.window
     set_log_problem_listener(window.logProblem.emit)  # now and whenever it stops working
     if instance is not None:
         instance.activationRequested.connect(lambda: bring_to_front(window))
     finished: asyncio.Future[int] = loop.create_future()
-    window.closed.connect(lambda: finished.done() or finished.set_result(0))
+
+    def window_closed() -> None:
+        if not finished.done():
+            finished.set_result(0)
+
+    window.closed.connect(window_closed)
 
     class AfterFirstPaint(QObject):
         """What the first screen does not need (the HTTP client, the training cluster)
@@ -206,12 +205,10 @@ def _run(args: argparse.Namespace, profile: AppPaths) -> int:
     try:
         # The smoke test ends when its flow is done, not when the window says it closed:
         # under wine offscreen ``closed`` never came and the process never exited.
-        code = loop.run_until_complete(smoke_task if smoke_task is not None else finished)
+        code: int = loop.run_until_complete(smoke_task if smoke_task is not None else finished)
     finally:
         set_log_problem_listener(None)
-        loop.run_until_complete(service.close())
-        if history is not None:
-            history.close()
+        loop.run_until_complete(service.close())  # closes the history too, in a thread
         asyncio.set_event_loop(None)
         loop.close()
         # A host that called main() (tests, support tools) goes on without the window.

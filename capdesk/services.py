@@ -15,6 +15,14 @@ Nothing the first screen does not need is done while the window is being built:
 the HTTP client is imported and the training simulator imported and started by
 :meth:`DeskService.start_background_work`, which the window calls once it has been
 painted (a call made earlier simply does that itself, in its worker).
+
+This is the window's only door to the stores: the history file is opened, read,
+exported and closed in workers, and the keyring is read in workers too (who is signed
+in is an async question). Workers never read the settings: ``QSettings`` belongs to
+the GUI thread (reentrant, not thread-safe), so what a client is built from is read
+on the calling thread as a frozen :class:`~capdesk.api.client_factory.ClientOptions`
+and handed over, and clients are built only by
+:func:`~capdesk.api.client_factory.new_client`, as for the command line.
 """
 
 from __future__ import annotations
@@ -24,12 +32,18 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import CancelledError, Executor
 from concurrent.futures import Future as ConcurrentFuture
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from capdesk.api.auth import BasicCredentials, Credentials
+from capdesk.api.auth import Credentials
+from capdesk.api.client_factory import (
+    TRAINING_TILL_NAME,
+    ClientOptions,
+    new_client,
+    training_credentials,
+)
 from capdesk.api.clusters import TRAINING, Cluster
 from capdesk.api.errors import CapdeskError, ErrorDetails, InvalidInput, NotSignedIn
 from capdesk.api.models import OtpLookup, OtpResult
@@ -48,10 +62,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# The training cluster's demo till (``capdesk.simulator.demo_data.TILL``), named here
-# so that showing "Signed in as …" does not import the whole simulator.
-TRAINING_TILL_NAME = "training.till"
-
 # What a call started while the window closes says, should anything still show it.
 CLOSING = "capdesk is closing, so this was not done. Open capdesk again to do it."
 
@@ -59,6 +69,14 @@ CLOSING = "capdesk is closing, so this was not done. Open capdesk again to do it
 # on the server, and its answer is recorded only if it arrives before the history
 # closes. Bounded, so that closing the window still ends the program within a second.
 CARD_CLOSE_GRACE_S = 0.6
+
+# How long starting the training cluster waits for the history to open (it needs the
+# training numbers already issued). Opening takes milliseconds; SQLite's busy timeout
+# (another process writing) is 5 s. Past this the run only loses that guarantee.
+HISTORY_OPEN_WAIT_S = 10.0
+
+# Who is signed in to a cluster, and why that could not be read (see sign_in_status).
+SignInStatus = tuple[str | None, CapdeskError | None]
 
 
 class DeskService:
@@ -69,13 +87,18 @@ class DeskService:
         *,
         settings: Settings,
         credential_store: CredentialStore,
-        history: CardHistory | None,
         clusters: dict[str, Cluster],
+        history_file: Path | None = None,
+        history: CardHistory | None = None,
         clock: Clock = SYSTEM_CLOCK,
         executor: Executor | None = None,
         initial_cluster: Cluster | None = None,
         simulator_factory: Callable[[], TrainingSimulator] | None = None,
     ) -> None:
+        """``history_file``: the window's history, opened in a worker at once and closed
+        by :meth:`close`; one that cannot be opened becomes ``history_problem``.
+        ``history``: one already open that the caller owns and closes (tools and tests
+        that give one history to several services). Neither: no card numbers at all."""
         self.settings = settings
         self.credential_store = credential_store
         self.history = history
@@ -83,7 +106,12 @@ class DeskService:
         # numbers are then refused before any call, since none could be saved first.
         self.history_problem: CapdeskError | None = None
         self._history_read: asyncio.Future[list[HistoryEntry]] | None = None
-        if history is None:
+        self._history_opening: ConcurrentFuture[None] | None = None
+        self._owns_history = history is None and history_file is not None
+        # The training numbers already issued, read with the history in its worker, so
+        # that starting the training cluster (on any thread) never reads SQLite itself.
+        self._training_taken: set[str] | None = None
+        if history is None and history_file is None:
             self.history_problem = HistoryError()
         self.clusters = clusters
         self.clock = clock
@@ -102,6 +130,8 @@ class DeskService:
         self._card_calls: set[ConcurrentFuture[HistoryEntry]] = set()  # sent, not answered
         self.training: TrainingSimulator | None = None
         self.cluster = initial_cluster or clusters.get(settings.last_cluster, TRAINING)
+        if self._owns_history and history_file is not None:
+            self._history_opening = self._executor.submit(self._open_history, Path(history_file))
 
     # --- running blocking work -----------------------------------------------------
 
@@ -114,17 +144,22 @@ class DeskService:
         if self._closed:
             return None
         try:
-            return self._executor.submit(self._warm_up)
+            return self._executor.submit(self._warm_up, self.cluster, self._options())
         except RuntimeError:  # shut down already
             return None
 
-    def _warm_up(self) -> None:
+    def _warm_up(self, cluster: Cluster, options: ClientOptions) -> None:
         try:
-            self._client(self.cluster)
+            self._client(cluster, options)
         except CapdeskError as error:
-            log.debug("Not ready for %s yet: %s", self.cluster.label, error.kind)
+            log.debug("Not ready for %s yet: %s", cluster.label, error.kind)
         except Exception:
             log.exception("Getting ready for the first call failed")
+
+    def _options(self) -> ClientOptions:
+        """The settings a client is built from, read here on the caller's thread (the
+        settings' own): workers are handed this frozen copy, never the settings."""
+        return self.settings.client_options()
 
     async def _in_worker(self, fn: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -139,7 +174,18 @@ class DeskService:
             self.settings.last_cluster = cluster.key
 
     def ensure_training(self) -> TrainingSimulator:
-        """The embedded training cluster, started on first use (never after close)."""
+        """The embedded training cluster, started on first use (never after close).
+
+        It must not issue the training numbers the history already holds: those are
+        read with the history, in its worker, so this may wait for the file to open but
+        never reads SQLite itself (the window's scenario choice calls it on the GUI
+        thread)."""
+        with self._lock:
+            if self._closed:
+                raise CapdeskError(CLOSING)
+            if self.training is not None:
+                return self.training
+        taken = self._training_numbers() if self._simulator_factory is None else set()
         with self._lock:
             if self._closed:
                 raise CapdeskError(CLOSING)
@@ -149,7 +195,7 @@ class DeskService:
                 else:
                     from capdesk.simulator import TrainingSimulator
 
-                    simulator = TrainingSimulator(card_numbers_taken=self._training_numbers())
+                    simulator = TrainingSimulator(card_numbers_taken=taken)
                 simulator.start()
                 self.training = simulator
                 log.info("Training cluster running at %s", simulator.base_url)
@@ -159,10 +205,18 @@ class DeskService:
         """The history's training numbers, so a new simulator run never repeats one.
         An unreadable history only loses that guarantee (the run still starts at a
         random point): training must go on working without it."""
+        opening = self._history_opening
+        if opening is not None:
+            try:
+                opening.result(timeout=HISTORY_OPEN_WAIT_S)  # done long before, normally
+            except (TimeoutError, CancelledError):
+                log.warning("Training numbers not read: the history did not open in time")
+            return set(self._training_taken or ())
+        history = self.history  # one the caller owns and opened
         try:
-            if self.history is None or self.history_problem is not None:
+            if history is None or self.history_problem is not None:
                 return set()
-            return self.history.training_numbers()
+            return history.training_numbers()
         except HistoryError as error:
             log.warning("Training numbers not read from the history: %s", error.kind)
             return set()
@@ -175,46 +229,85 @@ class DeskService:
         return cluster.base_url
 
     def stored_credentials(self, cluster: Cluster) -> Credentials | None:
-        """Training uses its demo till; other clusters read the OS keyring."""
+        """Training uses its demo till; other clusters read the OS keyring, which may
+        block (a prompt, D-Bus): call it in a worker."""
         if cluster.training:
-            from capdesk.simulator.demo_data import TILL
-
-            return BasicCredentials.from_password(TILL.username, TILL.password)
+            return training_credentials()
         return self.credential_store.load(cluster.key)
 
-    def signed_in_as(self, cluster: Cluster) -> str | None:
-        return self.sign_in_status(cluster)[0]
-
-    def sign_in_status(self, cluster: Cluster) -> tuple[str | None, CapdeskError | None]:
+    async def sign_in_status(self, cluster: Cluster) -> SignInStatus:
         """Who is signed in, and why that could not be read (a missing or locked OS
-        password store): the window says so at once, not only at the first look-up."""
+        password store): the window says so at once, not only at the first look-up.
+        The keyring is read in a worker; the training cluster's demo till needs none."""
         if cluster.training:
             return TRAINING_TILL_NAME, None
         try:
-            credentials = self.stored_credentials(cluster)
+            credentials = await self._in_worker(self.stored_credentials, cluster)
         except CapdeskError as error:
             return None, error
         return (credentials.display_name if credentials else None), None
 
-    async def history_entries(self) -> list[HistoryEntry]:
-        """Every number in the history, newest first, read in a worker (SQLite).
+    async def signed_in_as(self, cluster: Cluster) -> str | None:
+        """The till signed in to ``cluster`` ("Signed in as …"), or None."""
+        return (await self.sign_in_status(cluster))[0]
+
+    # --- the card-number history ---------------------------------------------------------
+
+    def _open_history(self, path: Path) -> None:
+        """Open the window's history and read its training numbers. Runs in a worker; a
+        file that cannot be opened becomes ``history_problem`` (the window says so)."""
+        try:
+            history = CardHistory(path)
+        except HistoryError as error:
+            log.warning("Card history cannot be opened: %s", error.details.as_text())
+            self.history_problem = history_unusable(error)
+            return
+        try:
+            taken = history.training_numbers()
+        except HistoryError as error:
+            log.warning("Training numbers not read from the history: %s", error.kind)
+            taken = set()
+        with self._lock:
+            closed = self._closed
+            if not closed:
+                self.history, self._training_taken = history, taken
+        if closed:  # close() has already let go of the history: nobody else will close it
+            history.close()
+
+    async def _history_opened(self) -> None:
+        """Wait until the history file is open, or failed to (``history_problem``)."""
+        opening = self._history_opening
+        if opening is not None and not opening.done():
+            await asyncio.wrap_future(opening)
+
+    async def history_entries(
+        self, search: str | None = None, limit: int | None = None
+    ) -> list[HistoryEntry]:
+        """Numbers from the history, newest first, read in a worker (SQLite): every one,
+        those matching ``search`` (part of the number, cluster, till or request id), at
+        most ``limit`` of them (a page).
 
         A row that cannot be read makes the history unusable (see ``history_problem``):
         card numbers are then refused before any call, so none is consumed unsaved."""
-        if self.history is None or self.history_problem is not None:
+        await self._history_opened()
+        history = self.history
+        if history is None or self.history_problem is not None:
             raise self.history_problem or HistoryError()
-        self._history_read = asyncio.ensure_future(self._in_worker(self.history.entries))
+        self._history_read = asyncio.ensure_future(self._in_worker(history.entries, search, limit))
         try:
             return await asyncio.shield(self._history_read)
         except HistoryError as error:
-            self.history_unusable(history_unusable(error))
-            raise self.history_problem from None
+            problem = history_unusable(error)
+            self.history_unusable(problem)
+            raise problem from None
 
     async def export_history(self, path: Path, entries: list[HistoryEntry] | None) -> int:
         """Write ``entries`` (None: all) as CSV to ``path`` in a worker; returns the count."""
-        if self.history is None:
+        await self._history_opened()
+        history = self.history
+        if history is None:
             raise self.history_problem or HistoryError()
-        return await self._in_worker(self.history.export_csv, path, entries)
+        return await self._in_worker(history.export_csv, path, entries)
 
     def history_unusable(self, problem: CapdeskError) -> None:
         """The history could not be read: show none of it, and generate no card numbers."""
@@ -232,26 +325,25 @@ class DeskService:
             except ValueError:
                 log.debug("Account id not remembered: not a valid one")
 
-    def _new_client(self, cluster: Cluster, credentials: Credentials) -> CapillaryClient:
-        from capdesk.api.client import CapillaryClient  # with it, requests: ~130 ms
-        from capdesk.api.transport import Timeouts
+    # --- clients ---------------------------------------------------------------------------
 
-        settings = self.settings
-        return CapillaryClient(
+    def _new_client(
+        self, cluster: Cluster, credentials: Credentials, options: ClientOptions
+    ) -> CapillaryClient:
+        """A client from the one factory the command line uses too. In a worker: it
+        imports requests (~130 ms) and may start the training cluster."""
+        return new_client(
             self.base_url(cluster),
             credentials,
             cluster_label=cluster.label,
-            timeouts=Timeouts(
-                settings.connect_timeout, settings.read_timeout, settings.request_deadline
-            ),
-            card_method=settings.card_method,
+            options=options,
             clock=self.clock,
-            external_id_param=settings.external_id_param,
         )
 
-    def _client(self, cluster: Cluster) -> tuple[CapillaryClient, str]:
-        """The cached client for ``cluster`` and its till's name. May block (keyring):
-        call it in a worker. The lock is never held while the keyring is read."""
+    def _client(self, cluster: Cluster, options: ClientOptions) -> tuple[CapillaryClient, str]:
+        """The cached client for ``cluster`` and its till's name; a new one is built
+        with ``options``. May block (keyring): call it in a worker. The lock is never
+        held while the keyring is read."""
         with self._lock:
             cached = self._clients.get(cluster.key)
         if cached is not None:
@@ -262,16 +354,17 @@ class DeskService:
                 "No till is signed in for this cluster. Choose “Sign in…” first.",
                 ErrorDetails(cluster=cluster.label),  # the label reads badly inside a sentence
             )
-        client = self._new_client(cluster, credentials)
+        client = self._new_client(cluster, credentials, options)
         with self._lock:  # two first calls at once: keep one client, close the other
             closed = self._closed  # close() has let go of the clients already
             if not closed:
-                cached = self._clients.setdefault(cluster.key, (client, credentials.display_name))
-        if closed or cached[0] is not client:
-            client.close()
+                kept = self._clients.setdefault(cluster.key, (client, credentials.display_name))
         if closed:
+            client.close()
             raise CapdeskError(CLOSING)
-        return cached
+        if kept[0] is not client:
+            client.close()
+        return kept
 
     def forget_clients(self) -> None:
         """Drop cached clients (credentials or settings changed)."""
@@ -282,9 +375,10 @@ class DeskService:
 
     async def test_credentials(self, cluster: Cluster, credentials: Credentials) -> str:
         """Prove credentials against the cluster without consuming anything."""
+        options = self._options()
 
         def check() -> str:
-            client = self._new_client(cluster, credentials)
+            client = self._new_client(cluster, credentials, options)
             try:
                 client.check_credentials()
             finally:
@@ -316,49 +410,30 @@ class DeskService:
     # --- OTP ----------------------------------------------------------------------------
 
     async def fetch_otp(self, lookup: OtpLookup) -> OtpResult:
-        cluster = self.cluster
+        cluster, options = self.cluster, self._options()
 
         def fetch() -> OtpResult:
-            client, _till = self._client(cluster)
+            client, _till = self._client(cluster, options)
             return client.fetch_otp(lookup)
 
         return await self._in_worker(fetch)
 
     async def simulate_customer_otp_request(self, lookup: OtpLookup) -> None:
-        """Training only: the demo customer asks for an OTP (the code is *not* returned:
-        staff must fetch it, as at a real counter)."""
-        if not self.cluster.training:
+        """Training only: the demo customer asks for an OTP, over HTTP through the
+        training cluster's client like any call (its errors are Capillary's sentences:
+        no customer, 10 a day…). The code is *not* returned: staff must fetch it, as at
+        a real counter."""
+        cluster = self.cluster
+        if not cluster.training:
             raise InvalidInput(
                 "Simulated requests only work on the training cluster. Choose the training "
                 "cluster first."
             )
-        label = self.cluster.label
+        options = self._options()
 
         def request() -> None:
-            from capdesk.api.responses import OP_GENERATE_OTP, classify
-            from capdesk.simulator import SimulatorError
-
-            try:
-                self.ensure_training().customer_requests_otp(
-                    lookup.name.value,
-                    lookup.value,
-                    source=lookup.source,
-                    account_id=lookup.account_id,
-                    scope=lookup.scope,
-                )
-            except SimulatorError as error:
-                # The same sentence staff would get from the server (no customer, 10 a day…).
-                reply = error.reply()
-                raise (
-                    classify(
-                        reply.status,
-                        dict(reply.headers),
-                        reply.body,
-                        cluster_label=label,
-                        operation=OP_GENERATE_OTP,
-                    )
-                    or CapdeskError()
-                ) from None
+            client, _till = self._client(cluster, options)
+            client.simulate_customer_otp_request(lookup)
 
         await self._in_worker(request)
 
@@ -425,15 +500,17 @@ class DeskService:
         """
         if count < 1:
             raise InvalidInput("Choose how many card numbers to generate (at least 1).")
+        cluster, options = self.cluster, self._options()
+        await self._history_opened()
         reading = self._history_read
         if reading is not None and not reading.done():  # the window's first read of it
             with contextlib.suppress(Exception):
                 await asyncio.shield(reading)
         if self.history is None or self.history_problem is not None:
             # Before any call: a number that cannot be saved first is not consumed at all.
-            raise CardsNeedHistory(details=self.history_problem and self.history_problem.details)
-        cluster = self.cluster
-        client, till = await self._in_worker(self._client, cluster)
+            problem = self.history_problem
+            raise CardsNeedHistory(details=problem.details if problem is not None else None)
+        client, till = await self._in_worker(self._client, cluster, options)
         cancel = cancel or asyncio.Event()
         received: list[HistoryEntry] = []
         errors: list[Exception] = []
@@ -460,15 +537,33 @@ class DeskService:
             raise errors[0]
         return received
 
+    # --- kiosk administrator PIN --------------------------------------------------------
+
+    async def check_admin_pin(self, pin: str) -> bool:
+        """Whether ``pin`` is the kiosk administrator's (False when the policy sets none).
+
+        The hash is read here, on the caller's thread, since the settings belong to it;
+        PBKDF2 takes about 120 ms by design, so it runs in a worker and the PIN pad
+        stays responsive. The PIN is neither logged nor kept.
+        """
+        from capdesk.store.pin import verify_pin
+
+        stored = self.settings.policy.admin_pin_hash
+        if not stored:
+            return False
+        return await self._in_worker(verify_pin, pin, stored)
+
     # --- shutdown -----------------------------------------------------------------------
 
     async def close(self) -> None:
-        """Release clients and the training server, so the history can be closed next.
+        """Release clients and the training server, then close the history it opened.
 
         Calls not started yet are dropped (nothing was sent). Card-number calls already
         sent get up to :data:`CARD_CLOSE_GRACE_S` to be answered and recorded; the
-        connections are closed only after that. Nothing else is waited for: a stuck
-        OTP look-up is simply abandoned (its worker thread is a daemon).
+        connections and the history are closed only after that (the history in a thread
+        of its own: closing SQLite may wait, and the workers are gone by then). Nothing
+        else is waited for: a stuck OTP look-up is simply abandoned (its worker thread
+        is a daemon). A history the caller gave is left open for the caller to close.
         """
         with self._lock:
             self._closed = True
@@ -495,3 +590,35 @@ class DeskService:
         self.forget_clients()
         if training is not None:
             training.stop()
+        if self._owns_history:
+            with self._lock:
+                history = self.history
+            if history is not None:
+                await _in_own_thread(history.close, name="capdesk-history-close")
+
+
+async def _in_own_thread(fn: Callable[[], None], *, name: str) -> None:
+    """Run ``fn`` in a new daemon thread and wait for it without blocking the loop: work
+    done while closing, once the workers have been let go."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+
+    def settle(error: BaseException | None) -> None:
+        if done.done():
+            return
+        if error is None:
+            done.set_result(None)
+        else:
+            done.set_exception(error)
+
+    def run() -> None:
+        error: BaseException | None = None
+        try:
+            fn()
+        except BaseException as raised:  # handed to the awaiting coroutine
+            error = raised
+        with contextlib.suppress(RuntimeError):  # the loop closed without waiting
+            loop.call_soon_threadsafe(settle, error)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    await done

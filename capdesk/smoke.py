@@ -39,10 +39,20 @@ WATCHDOG_EXIT_CODE = 3
 DEMO_MOBILE = "919876543210"  # Asha Rao, the training cluster's first demo customer
 
 
-async def _after_click(
-    click: Callable[[], None], success: SignalInstance, failure: SignalInstance
+async def after_click(
+    click: Callable[[], None],
+    success: SignalInstance,
+    failure: SignalInstance | None,
+    *,
+    timeout: float = STEP_TIMEOUT_S,
 ) -> Any:
-    """Click, then wait for whichever of success/failure fires first."""
+    """Click, then wait for whichever of ``success`` (its first argument is returned)
+    and ``failure`` (its CapdeskError is raised) fires first; TimeoutError after
+    ``timeout`` seconds. Without ``failure``, only ``success`` ends the wait (a card
+    batch always ends with its finished signal, even after an error).
+
+    The one way to drive the window and wait for the outcome: the smoke test, the
+    screenshots and the tests use it."""
     loop = asyncio.get_running_loop()
     outcome: asyncio.Future[Any] = loop.create_future()
 
@@ -55,13 +65,15 @@ async def _after_click(
             outcome.set_exception(error)
 
     success.connect(ok)
-    failure.connect(failed)
+    if failure is not None:
+        failure.connect(failed)
     try:
         click()
-        return await asyncio.wait_for(outcome, STEP_TIMEOUT_S)
+        return await asyncio.wait_for(outcome, timeout)
     finally:
         success.disconnect(ok)
-        failure.disconnect(failed)
+        if failure is not None:
+            failure.disconnect(failed)
 
 
 def start_watchdog(seconds: float | None = None) -> threading.Event:
@@ -109,27 +121,25 @@ async def run_smoke_test(window: MainWindow, emit: Callable[[str], None]) -> int
 async def _steps(window: MainWindow, emit: Callable[[str], None]) -> int:
     service = window.service
     try:
-        till = service.signed_in_as(service.cluster)
+        till = await service.signed_in_as(service.cluster)
         emit(f"ok   window open on {service.cluster.label} as {till}")
         form = window.identifier_form
         form.clear()
         form.set_identifier("mobile", DEMO_MOBILE)
-        await _after_click(
+        await after_click(
             window.training_controls.simulate_button.click,
             window.otpRequestSimulated,
             window.operationFailed,
         )
         emit(f"ok   demo customer {DEMO_MOBILE} requested an OTP")
-        result = await _after_click(
-            form.fetch_button.click, window.otpShown, window.operationFailed
-        )
+        result = await after_click(form.fetch_button.click, window.otpShown, window.operationFailed)
         left = int(result.seconds_left(window.clock.monotonic()))
         emit(
             f"ok   OTP fetched for user {result.user_id} ({len(result.code)} characters, "
             f"valid for {left} s)"
         )
         window.card_panel.set_count(1)
-        entries = await _after_click(
+        entries = await after_click(
             window.card_panel.generate_button.click,
             window.cardBatchFinished,
             window.operationFailed,

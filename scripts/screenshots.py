@@ -45,7 +45,7 @@ def main() -> int:
     from capdesk.paths import default_paths
     from capdesk.services import DeskService
     from capdesk.settings import Settings
-    from capdesk.smoke import DEMO_MOBILE, _after_click
+    from capdesk.smoke import DEMO_MOBILE, after_click
     from capdesk.store.credentials import CredentialStore
     from capdesk.store.history import CardHistory
     from capdesk.store.policy import load_policy
@@ -84,18 +84,18 @@ def main() -> int:
         form = window.identifier_form
         await shot("main-window-empty")
         window.card_panel.set_count(3)
-        await _after_click(
+        await after_click(
             window.card_panel.generate_button.click,
             window.cardBatchFinished,
             window.operationFailed,
         )
         form.set_identifier("mobile", DEMO_MOBILE)
-        await _after_click(
+        await after_click(
             window.training_controls.simulate_button.click,
             window.otpRequestSimulated,
             window.operationFailed,
         )
-        await _after_click(form.fetch_button.click, window.otpShown, window.operationFailed)
+        await after_click(form.fetch_button.click, window.otpShown, window.operationFailed)
         clock.advance(95)
         window.otp_panel.countdown.poll()
         await shot("main-window")
@@ -108,7 +108,7 @@ def main() -> int:
         window.new_customer()
         form.set_identifier("email", "nobody@example.com")
         with contextlib.suppress(CapdeskError):  # the error is the point of this shot
-            await _after_click(form.fetch_button.click, window.otpShown, window.operationFailed)
+            await after_click(form.fetch_button.click, window.otpShown, window.operationFailed)
         window.status.set_details_open(True)
         await shot("error-with-details")
         window.new_customer()
@@ -131,7 +131,7 @@ def main() -> int:
         path = args.out / "kiosk.png"
         kiosk.grab().save(str(path))
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
-        kiosk.admin.close_policy.allow_next_close()
+        kiosk.close_policy.allow_next_close()
         kiosk.close()
 
     try:

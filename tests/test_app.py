@@ -15,8 +15,17 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QComboBox
 
 from capdesk.app import main
+from tests.ui.window_harness import guarded_gui_thread
 
 DEMO_MOBILE = "919876543210"
+
+
+@pytest.fixture(autouse=True)
+def gui_thread_guarded():
+    """main() builds the staff's window: no keyring or SQLite call may run on its GUI
+    thread (see tests/ui/window_harness.py)."""
+    with guarded_gui_thread():
+        yield
 
 
 def the_window():

@@ -35,17 +35,12 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton
 
 from capdesk.api.clusters import load_clusters
+from capdesk.desk import build_desk
 from capdesk.logs import setup_logging
 from capdesk.paths import default_paths
-from capdesk.services import DeskService
-from capdesk.settings import Settings
 from capdesk.simulator import TrainingSimulator
 from capdesk.simulator.demo_data import OAUTH_KEY, OAUTH_SECRET, TILL
-from capdesk.store.credentials import CredentialStore
-from capdesk.store.history import CardHistory
-from capdesk.store.policy import load_policy
 from capdesk.ui.account.sign_in_dialog import SignInDialog
-from capdesk.ui.main_window import MainWindow
 from tests.cli.conftest import REPO, child_env
 from tests.root_logger import restored_root_logger
 
@@ -118,15 +113,8 @@ class Session:
             "[capdesk]\nclipboard_timeout = 20\nread_timeout = 5\nlocked = \n", encoding="utf-8"
         )
         self.clusters = load_clusters(paths.cluster_files())
-        self.history = CardHistory(paths.history_file)
-        self.service = DeskService(
-            settings=Settings(paths, load_policy(paths)),
-            credential_store=CredentialStore(),
-            history=self.history,
-            clusters=self.clusters,
-            initial_cluster=self.clusters[BASIC_KEY],
-        )
-        self.window = MainWindow(self.service)
+        desk = build_desk(paths, clusters=self.clusters, cluster=self.clusters[BASIC_KEY])
+        self.service, self.window = desk.service, desk.window
         qtbot.addWidget(self.window)
         self.window.show()
         self.copied_details: list[str] = []
@@ -193,8 +181,7 @@ class Session:
     def close(self) -> None:
         self.window.close()
         closing = asyncio.ensure_future(self.service.close())
-        self.qtbot.waitUntil(closing.done, timeout=5000)
-        self.history.close()
+        self.qtbot.waitUntil(closing.done, timeout=5000)  # the history is closed too
 
 
 def run_window_session(session: Session) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,27 +21,31 @@ from capdesk.api import errors
 from capdesk.api.auth import BasicCredentials, md5_hex
 from capdesk.api.clusters import TRAINING, load_clusters
 from capdesk.api.identifiers import make_lookup
+from capdesk.local_faults import CardsNeedHistory, HistoryUnusable
 from capdesk.paths import default_paths
 from capdesk.services import DeskService
 from capdesk.settings import Settings
 from capdesk.simulator import TrainingSimulator
+from capdesk.simulator import cards as card_module
 from capdesk.store.credentials import CredentialStore
-from capdesk.store.history import CardHistory, HistoryEntry
+from capdesk.store.history import HistoryEntry
 from capdesk.store.policy import load_policy
+from capdesk.store.thread_guard import BlockingCallOnGuardedThread, forbid_blocking_on, violations
 from tests.memory_keyring import MemoryKeyring
 
 DEMO = make_lookup("mobile", "919876543210")
 
 
 class Desk:
-    def __init__(self, cluster_key: str = "training") -> None:
+    """A service as the window has it: the history file opened (and closed) by it."""
+
+    def __init__(self, cluster_key: str = "training", settings: Settings | None = None) -> None:
         self.paths = default_paths().ensure()
-        self.history = CardHistory(self.paths.history_file)
         clusters = load_clusters(self.paths.cluster_files())
         self.service = DeskService(
-            settings=Settings(self.paths, load_policy(self.paths)),
+            settings=settings or Settings(self.paths, load_policy(self.paths)),
             credential_store=CredentialStore(),
-            history=self.history,
+            history_file=self.paths.history_file,
             clusters=clusters,
             initial_cluster=clusters[cluster_key],
             simulator_factory=lambda: TrainingSimulator(slow_seconds=0.2),
@@ -53,9 +58,12 @@ class Desk:
     def run(self, coro):
         return asyncio.run(coro)
 
+    def recorded(self) -> list[HistoryEntry]:
+        """What the history file holds, newest first, read through the service."""
+        return self.run(self.service.history_entries())
+
     def close(self) -> None:
         asyncio.run(self.service.close())
-        self.history.close()
 
 
 @pytest.fixture
@@ -80,7 +88,7 @@ def test_a_batch_reports_each_number_once_and_records_it(desk):
     entries = desk.run(desk.service.generate_card_numbers(7, on_number=reported.append))
     assert len(entries) == 7
     assert numbers(entries) == numbers(reported) == sorted(desk.sim.issued_card_numbers)
-    assert numbers(desk.history.entries()) == numbers(entries)
+    assert numbers(desk.recorded()) == numbers(entries)
     assert {entry.till for entry in entries} == {"training.till"}
 
 
@@ -120,7 +128,7 @@ def test_cancel_stops_new_calls_and_keeps_those_in_flight(desk):
     entries = desk.run(batch())
     assert 1 <= len(entries) <= 4  # the calls already sent finished, nothing new started
     assert numbers(entries) == numbers(reported) == sorted(desk.sim.issued_card_numbers)
-    assert numbers(desk.history.entries()) == numbers(entries)
+    assert numbers(desk.recorded()) == numbers(entries)
     assert desk.sim.request_count("/v2/cardNumber") == len(entries)
 
 
@@ -142,7 +150,7 @@ def test_the_first_error_is_raised_after_the_calls_in_flight_settle(desk):
     issued = sorted(desk.sim.issued_card_numbers)
     assert len(issued) == 4
     assert numbers(reported) == issued
-    assert numbers(desk.history.entries()) == issued
+    assert numbers(desk.recorded()) == issued
 
 
 def test_an_error_in_on_number_stops_the_batch_but_loses_nothing(desk):
@@ -153,11 +161,12 @@ def test_an_error_in_on_number_stops_the_batch_but_loses_nothing(desk):
         desk.run(desk.service.generate_card_numbers(12, on_number=on_number))
     issued = sorted(desk.sim.issued_card_numbers)
     assert 1 <= len(issued) <= 4
-    assert numbers(desk.history.entries()) == issued
+    assert numbers(desk.recorded()) == issued
 
 
 def test_a_number_that_cannot_be_saved_is_still_told(desk):
-    desk.history.close()  # the history file is gone (disk removed, …)
+    desk.recorded()  # open
+    desk.service.history.close()  # the history file is gone (disk removed, …)
     with pytest.raises(errors.CapdeskError) as raised:
         desk.run(desk.service.generate_card_numbers(1, on_number=lambda entry: None))
     (number,) = desk.sim.issued_card_numbers
@@ -276,4 +285,119 @@ def test_close_stops_the_training_cluster_for_good(desk):
 
 def test_training_is_the_default_cluster(desk):
     assert desk.service.cluster == TRAINING
-    assert desk.service.signed_in_as(TRAINING) == "training.till"
+    assert desk.run(desk.service.signed_in_as(TRAINING)) == "training.till"
+
+
+# --- the only door: nothing blocking on the caller's thread -------------------------------
+
+
+def test_the_history_is_opened_read_exported_and_closed_in_workers(tmp_path):
+    """Under the guard (the caller's thread refuses keyring, SQLite and file writes),
+    as the window's GUI thread does in the window tests."""
+    with forbid_blocking_on():
+        desk = Desk()
+        try:
+            reported: list[HistoryEntry] = []
+            entries = desk.run(desk.service.generate_card_numbers(3, on_number=reported.append))
+            assert numbers(desk.recorded()) == numbers(entries)
+            assert desk.run(desk.service.export_history(tmp_path / "all.csv", None)) == 3
+            assert desk.run(desk.service.signed_in_as(TRAINING)) == "training.till"
+        finally:
+            desk.close()
+        history = desk.service.history
+    assert violations() == []
+    with pytest.raises(errors.CapdeskError):  # closed by the service's close()
+        history.entries()
+
+
+def test_the_guard_would_catch_a_read_on_the_callers_thread():
+    """The test above can fail: the same history read on the guarded thread is refused."""
+    desk = Desk()
+    try:
+        desk.recorded()
+        with forbid_blocking_on(), pytest.raises(BlockingCallOnGuardedThread):
+            desk.service.history.entries()
+        assert violations() == ["SQLite read on the GUI thread (MainThread): run it in a worker"]
+    finally:
+        desk.close()
+
+
+def test_a_page_of_history_and_a_search_go_through_the_service(desk):
+    entries = desk.run(desk.service.generate_card_numbers(5, on_number=lambda entry: None))
+    newest_first = [entry.number for entry in desk.recorded()]
+    assert sorted(newest_first) == numbers(entries)
+    page = desk.run(desk.service.history_entries(limit=2))
+    assert [entry.number for entry in page] == newest_first[:2]
+    wanted = newest_first[3]
+    found = desk.run(desk.service.history_entries(search=wanted))
+    assert [entry.number for entry in found] == [wanted]
+    assert desk.run(desk.service.history_entries(search="no such number")) == []
+
+
+def test_a_history_that_cannot_be_opened_refuses_card_numbers_before_any_call():
+    paths = default_paths().ensure()
+    paths.history_file.write_bytes(b"this is not SQLite at all " * 400)
+    desk = Desk()
+    try:
+        with pytest.raises(HistoryUnusable):
+            desk.recorded()
+        assert isinstance(desk.service.history_problem, HistoryUnusable)
+        with pytest.raises(CardsNeedHistory):
+            desk.run(desk.service.generate_card_numbers(1, on_number=lambda entry: None))
+        assert desk.sim.request_count("/v2/cardNumber") == 0
+        assert desk.service.history is None
+    finally:
+        desk.close()
+
+
+def test_training_never_repeats_a_number_the_history_holds(monkeypatch):
+    """The training numbers are read with the history, in its worker: a second window
+    on the same file, drawing the same random start, continues past the first one's
+    numbers, and starting its training cluster on the caller's thread reads no SQLite."""
+    monkeypatch.setattr(card_module.random, "SystemRandom", lambda: random.Random(3))
+    paths = default_paths().ensure()
+    runs: list[list[str]] = []
+    for _ in range(2):
+        service = DeskService(  # its own simulator, as the app's: told the numbers taken
+            settings=Settings(paths, load_policy(paths)),
+            credential_store=CredentialStore(),
+            history_file=paths.history_file,
+            clusters=load_clusters(paths.cluster_files()),
+        )
+        try:
+            with forbid_blocking_on():
+                service.ensure_training()
+            assert violations() == []
+            entries = asyncio.run(service.generate_card_numbers(3, on_number=lambda e: None))
+            runs.append([entry.number for entry in entries])
+        finally:
+            asyncio.run(service.close())
+    assert set(runs[0]).isdisjoint(runs[1])
+    assert min(runs[1]) > max(runs[0])
+
+
+class WatchedSettings(Settings):
+    """Notes which threads read the settings (QSettings is not thread-safe)."""
+
+    def __getattribute__(self, name: str):
+        if not name.startswith("_") and name != "readers":
+            object.__getattribute__(self, "readers").add(threading.current_thread().name)
+        return super().__getattribute__(name)
+
+
+def test_workers_are_handed_a_snapshot_never_the_settings(simulator):
+    store_cluster(simulator.base_url)
+    paths = default_paths().ensure()
+    settings = WatchedSettings(paths, load_policy(paths))
+    settings.readers = set()
+    desk = Desk("store", settings=settings)
+    try:
+        till = BasicCredentials.from_password("training.till", "training123")
+        desk.run(desk.service.sign_in(desk.service.cluster, till))
+        code = simulator.customer_requests_otp("mobile", DEMO.value)
+        assert desk.run(desk.service.fetch_otp(DEMO)).code == code
+        desk.run(desk.service.generate_card_numbers(2, on_number=lambda entry: None))
+        assert desk.service.start_background_work().result(5) is None
+    finally:
+        desk.close()
+    assert settings.readers == {threading.current_thread().name}

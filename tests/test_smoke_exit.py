@@ -64,7 +64,7 @@ def test_a_step_that_never_answers_ends_at_the_deadline_with_a_sentence(tmp_path
         "smoke.SMOKE_DEADLINE_S = 2.0\n"
         "async def never(*args):\n"
         "    await asyncio.Event().wait()\n"
-        "smoke._after_click = never\n"
+        "smoke.after_click = never\n"
     )
     result, took = smoke(tmp_path, setup)
     assert result.returncode == 1, result.stdout + result.stderr
@@ -81,7 +81,7 @@ def test_an_event_loop_that_stops_turning_is_ended_by_the_watchdog(tmp_path):
         "smoke.WATCHDOG_MARGIN_S = 2.0\n"
         "async def block(*args):\n"
         "    time.sleep(600)\n"
-        "smoke._after_click = block\n"
+        "smoke.after_click = block\n"
     )
     result, took = smoke(tmp_path, setup)
     assert result.returncode == 3, result.stdout + result.stderr

@@ -12,8 +12,9 @@ import getpass
 import os
 
 from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
+from capdesk.api.client_factory import TRAINING_TILL_NAME
 from capdesk.api.errors import CapdeskError, InvalidInput
-from capdesk.cli.runtime import Runtime, choose_cluster, connect, demo_credentials
+from capdesk.cli.runtime import Runtime, choose_cluster, connect
 
 
 def _ask(prompt: str) -> str:
@@ -62,7 +63,7 @@ def run_login(args: argparse.Namespace, runtime: Runtime) -> int:
     if cluster.training:
         print(
             "The training cluster needs no sign-in: it always uses the demo till "
-            f"{demo_credentials().till_id}."
+            f"{TRAINING_TILL_NAME}."
         )
         return 0
     store = CredentialStore()
@@ -106,7 +107,7 @@ def run_clusters(args: argparse.Namespace, runtime: Runtime) -> int:
     rows = [("CLUSTER", "NAME", "ADDRESS", "SIGNED IN AS")]
     for cluster in clusters.values():
         if cluster.training:
-            demo = demo_credentials().till_id
+            demo = TRAINING_TILL_NAME
             rows.append((cluster.key, cluster.label, "simulated on this computer", demo))
             continue
         who = "unknown"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
+from capdesk.api.client_factory import new_client, training_credentials
 from capdesk.api.errors import ErrorDetails, InvalidInput, KeyringUnavailable, NotSignedIn
 from capdesk.paths import AppPaths, default_paths
 
@@ -128,17 +129,10 @@ def stored_credentials(cluster: Cluster) -> Credentials:
     return credentials
 
 
-def demo_credentials() -> BasicCredentials:
-    """The simulator's demo till (public training values, listed in the README)."""
-    from capdesk.simulator.demo_data import TILL
-
-    return BasicCredentials.from_password(TILL.username, TILL.password)
-
-
 def credentials_for(cluster: Cluster) -> Credentials:
     """Training: the demo till. Otherwise the environment, else the keyring."""
     if cluster.training:
-        return demo_credentials()
+        return training_credentials()
     return environment_credentials() or stored_credentials(cluster)
 
 
@@ -174,26 +168,6 @@ def training_base_url(
         simulator.stop()
 
 
-def make_client(
-    base_url: str, cluster: Cluster, credentials: Credentials, settings: Settings
-) -> CapillaryClient:
-    from capdesk.api.client import CapillaryClient
-    from capdesk.api.transport import Timeouts
-
-    return CapillaryClient(
-        base_url,
-        credentials,
-        cluster_label=cluster.label,
-        timeouts=Timeouts(
-            connect=settings.connect_timeout,
-            read=settings.read_timeout,
-            deadline=settings.request_deadline,
-        ),
-        card_method=settings.card_method,
-        external_id_param=settings.external_id_param,
-    )
-
-
 @contextmanager
 def connect(
     runtime: Runtime,
@@ -208,7 +182,13 @@ def connect(
         credentials = credentials_for(cluster)
     with ExitStack() as stack:
         base_url, simulator = stack.enter_context(training_base_url(cluster, card_numbers_taken))
-        client = make_client(base_url, cluster, credentials, runtime.settings)
+        # The window's factory too, with the same settings (read once, here).
+        client = new_client(
+            base_url,
+            credentials,
+            cluster_label=cluster.label,
+            options=runtime.settings.client_options(),
+        )
         stack.callback(client.close)
         log.info("Using cluster %s at %s", cluster.key, base_url)
         yield Connection(cluster, credentials, client, base_url, simulator)

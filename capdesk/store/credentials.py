@@ -16,6 +16,10 @@ treated as "signed out" and logged by cluster only, never with its value.
 
 ``keyring`` (and what it pulls in, ~30 ms) is imported on the first call that needs
 the keyring, not with this module: the training cluster's first screen never does.
+
+Every call may block (a Secret Service prompt, a slow D-Bus), so each first says so
+with :func:`~capdesk.store.thread_guard.blocking_call`: the window tests then prove
+that none runs on the GUI thread.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from capdesk.api.auth import BasicCredentials, Credentials, OAuthCredentials
 from capdesk.api.errors import ErrorDetails, InvalidInput, KeyringIsLocked, KeyringUnavailable
 from capdesk.logs import register_secret
+from capdesk.store.thread_guard import blocking_call
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -164,6 +169,7 @@ class CredentialStore:
 
     def save(self, cluster_key: str, credentials: Credentials) -> None:
         """Store ``credentials`` for the cluster, replacing what was there."""
+        blocking_call("keyring write")
         username = _username(cluster_key)
         value = _encode(credentials)
         try:
@@ -184,6 +190,7 @@ class CredentialStore:
 
     def load(self, cluster_key: str) -> Credentials | None:
         """The stored credentials, or None when there are none (or they are unreadable)."""
+        blocking_call("keyring read")
         username = _username(cluster_key)
         backend = self._usable_backend()
         try:
@@ -216,6 +223,7 @@ class CredentialStore:
 
     def delete(self, cluster_key: str) -> None:
         """Forget the cluster's credentials; nothing stored is not an error."""
+        blocking_call("keyring delete")
         from keyring.errors import PasswordDeleteError
 
         username = _username(cluster_key)
@@ -238,5 +246,6 @@ class CredentialStore:
 
     def signed_in_as(self, cluster_key: str) -> str | None:
         """The display name of the stored credentials ("Signed in as …"), or None."""
+        blocking_call("keyring read")
         credentials = self.load(cluster_key)
         return credentials.display_name if credentials is not None else None

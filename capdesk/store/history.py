@@ -6,9 +6,11 @@ means a card that exists nowhere on paper. :meth:`CardHistory.append` commits (W
 after that. A crash, a kill or a power cut leaves the database consistent: SQLite's
 journal rolls back anything half written.
 
-One connection serves the GUI thread and worker threads, guarded by a lock (with
-``check_same_thread=False``); SQLite's ``busy_timeout`` covers a second process
-(the CLI) writing at the same time. The schema version is ``PRAGMA user_version``;
+One connection serves any thread, guarded by a lock (with ``check_same_thread=False``);
+SQLite's ``busy_timeout`` covers a second process (the CLI) writing at the same time,
+so every method may wait seconds: each says so first with
+:func:`~capdesk.store.thread_guard.blocking_call`, and the window calls them only in
+its service's workers (the window tests prove it). The schema version is ``PRAGMA user_version``;
 version 2 added the ``training`` flag (a file from version 1 gains the column on open,
 its rows reading as not training: nothing then recorded which cluster was simulated).
 
@@ -30,6 +32,7 @@ from capdesk.api.errors import CapdeskError, ErrorDetails
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.paths import private_file
 from capdesk.store.csv_export import write_csv
+from capdesk.store.thread_guard import blocking_call
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,7 @@ class CardHistory:
     """Append-only record of generated card numbers, in a SQLite file."""
 
     def __init__(self, path: Path, *, clock: Clock = SYSTEM_CLOCK) -> None:
+        blocking_call("SQLite open")
         self._path = Path(path)
         self._clock = clock
         self._lock = threading.Lock()
@@ -213,6 +217,7 @@ class CardHistory:
     ) -> HistoryEntry:
         """Record ``number``; when this returns, the row is on disk. ``training`` marks
         a number from the training cluster (shown and exported as such)."""
+        blocking_call("SQLite write")
         if not isinstance(number, str) or not number.strip():
             raise ValueError("number must be non-empty text")
         moment = _utc(received_at) if received_at is not None else _utc(self._clock.now())
@@ -247,6 +252,7 @@ class CardHistory:
 
     def entries(self, search: str | None = None, limit: int | None = None) -> list[HistoryEntry]:
         """Newest first; ``search`` matches part of number, cluster, till or request id."""
+        blocking_call("SQLite read")
         sql = (
             "SELECT id, number, cluster, till, request_id, received_at, training FROM card_numbers"
         )
@@ -290,6 +296,7 @@ class CardHistory:
         training number this PC already holds (each run used to start again at the
         same number, and the history collected duplicates).
         """
+        blocking_call("SQLite read")
         with self._lock:
             try:
                 rows = (
@@ -310,6 +317,7 @@ class CardHistory:
         UTF-8 with a BOM so Excel on Windows reads it right; written to a temporary
         file and renamed, so a failed export never leaves half a file.
         """
+        blocking_call("CSV export")
         rows = list(entries) if entries is not None else self.entries()
         target = Path(path)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -328,6 +336,7 @@ class CardHistory:
 
     def close(self) -> None:
         """Close the file; later calls raise :class:`HistoryError`. Safe to call twice."""
+        blocking_call("SQLite close")
         with self._lock:
             if self._conn is not None:
                 self._conn.close()

@@ -8,6 +8,10 @@ the kiosk's settings, never credentials.
 
 Format: ``pbkdf2_sha256$<iterations>$<salt base64>$<hash base64>``.
 
+Both :func:`hash_pin` and :func:`verify_pin` take about 120 ms on purpose, so each says
+so with :func:`~capdesk.store.thread_guard.blocking_call`: the window runs them in the
+service's workers, and a test that forbids blocking on the GUI thread catches a slip.
+
 ``python -m capdesk.store.pin`` prints the hash of a PIN typed without echo (or read
 from standard input), for the installer docs.
 """
@@ -25,6 +29,7 @@ import sys
 from typing import TextIO
 
 from capdesk.api.errors import InvalidInput
+from capdesk.store.thread_guard import blocking_call
 
 __all__ = [
     "DEFAULT_ITERATIONS",
@@ -69,6 +74,7 @@ def _derive(pin: str, salt: bytes, iterations: int) -> bytes:
 
 def hash_pin(pin: str, *, iterations: int = DEFAULT_ITERATIONS) -> str:
     """A new salted hash of ``pin`` (raises :class:`InvalidInput` for a bad PIN)."""
+    blocking_call("PBKDF2 PIN hash")
     validate_pin(pin)
     if not MIN_ITERATIONS <= iterations <= MAX_ITERATIONS:
         raise ValueError(f"iterations must be {MIN_ITERATIONS}..{MAX_ITERATIONS}")
@@ -108,7 +114,9 @@ def is_pin_hash(stored: object) -> bool:
 
 
 def verify_pin(pin: str, stored: str) -> bool:
-    """Whether ``pin`` matches ``stored``. Never raises: anything malformed is False."""
+    """Whether ``pin`` matches ``stored``. Never raises: anything malformed is False
+    (except on a thread where blocking is forbidden, which is a bug to catch)."""
+    blocking_call("PBKDF2 PIN check")
     parsed = _parse(stored)
     if parsed is None or not _is_valid_pin(pin):
         return False

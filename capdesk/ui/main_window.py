@@ -26,7 +26,7 @@ from capdesk.api.errors import CapdeskError
 from capdesk.api.models import OtpLookup
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.local_faults import log_unavailable
-from capdesk.services import DeskService
+from capdesk.services import DeskService, SignInStatus
 from capdesk.ui.account.cluster_selector import ClusterSelector
 from capdesk.ui.account.sign_in_dialog import SignInDialog
 from capdesk.ui.cards.flow import CardsFlow
@@ -37,28 +37,18 @@ from capdesk.ui.common.status_panel import StatusPanel
 from capdesk.ui.common.tab_order import set_tab_order
 from capdesk.ui.common.tasks import TaskKeeper
 from capdesk.ui.kiosk.admin_controls import AdminControls
+from capdesk.ui.kiosk.lockdown import ClosePolicy, apply_kiosk
 from capdesk.ui.otp.identifier_form import IdentifierForm
 from capdesk.ui.otp.lookup_flow import OtpLookupFlow
 from capdesk.ui.otp.panel import OtpPanel
 from capdesk.ui.training.banner import TrainingBanner
-from capdesk.ui.training.controls import TrainingControls
+from capdesk.ui.training.controls import TrainingControls, chosen_sentence
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCENARIO_SENTENCES = {
-    "normal": "Training: everything works normally again.",
-    "slow_network": "Training: the network is now slow. Answers take a few seconds.",
-    "outage": "Training: Capillary is now down. Every call fails until you pick Normal.",
-    "no_response": (
-        "Training: Capillary now never answers. Watch the time waited, then press Cancel or Esc."
-    ),
-    "connection_reset": "Training: the connection is now cut off on every call.",
-    "rate_limit": "Training: Capillary now refuses every call as too many requests.",
-    "card_generation_disabled": "Training: card number generation is now switched off.",
-    "malformed_body": "Training: Capillary's answers now arrive garbled.",
-}
-
+# The task that reads who is signed in (tests wait for it to know the window is ready).
+SIGN_IN_STATUS = "sign-in-status"
 
 # objectNames in the order Tab visits them: top to bottom, left to right (_set_tab_order).
 TAB_ORDER = (  # noqa: SIM905 (a line per area of the window reads better)
@@ -100,6 +90,7 @@ class MainWindow(QMainWindow):
         self.clock = clock
         self.keeper = TaskKeeper()
         self._closed = False  # late task callbacks must not touch a closed window
+        self._sign_in_shown = 0  # bumped whenever "Signed in as …" changes or is asked
         self.setWindowTitle(f"capdesk {__version__}")
         self.setObjectName("mainWindow")
 
@@ -133,8 +124,12 @@ class MainWindow(QMainWindow):
         )
         self._build_layout()
         self._connect()
-        self.admin = AdminControls(self, kiosk=kiosk, clock=clock)
+        self.admin = AdminControls(
+            kiosk=kiosk, settings=service.settings, check_pin=service.check_admin_pin, clock=clock
+        )
         self._top_bar.addWidget(self.admin)
+        self.close_policy = ClosePolicy(kiosk, self)
+        self._wire_admin()
         self._set_tab_order()
 
         settings = service.settings
@@ -203,6 +198,23 @@ class MainWindow(QMainWindow):
         self.card_panel.printRequested.connect(self._print_card)
         self.logProblem.connect(lambda error: self.notice.add(log_unavailable(error)))
 
+    def _wire_admin(self) -> None:
+        """The administrator bar only reports; what that means for the rest of the
+        window is decided here. A kiosk then goes full screen and starts locked."""
+        self.admin.lockChanged.connect(self._admin_lock_changed)
+        self.admin.idleTimedOut.connect(self.new_customer)
+        self.admin.settingsSaved.connect(self.apply_settings)
+        self.admin.message.connect(self.status.show_info)
+        self.close_policy.closeRefused.connect(self.status.show_info)
+        if self.admin.kiosk:
+            apply_kiosk(self)
+        self.admin.start()
+
+    def _admin_lock_changed(self, locked: bool) -> None:
+        """Locked: the cluster and sign-out need the PIN. Unlocked: only the policy's lock."""
+        settings = self.service.settings
+        self.cluster_selector.set_locked(locked or settings.is_locked("last_cluster"))
+
     def _print_card(self, number: str) -> None:
         from capdesk.ui.cards.barcode_label import print_preview  # Qt print support: ~15 ms
 
@@ -217,13 +229,29 @@ class MainWindow(QMainWindow):
     def _show_cluster(self, cluster: Cluster) -> None:
         self.banner.setVisible(cluster.training)
         self.training_controls.setVisible(cluster.training)
-        name, problem = self.service.sign_in_status(cluster)
-        self.cluster_selector.set_signed_in(name)
-        if problem is not None:  # no or a locked password store: say what to do now
-            self._show_error(problem)
         # Training signs in by itself with its demo till: nothing to sign in or out of.
         self.cluster_selector.sign_in_button.setVisible(not cluster.training)
         self.cluster_selector.sign_out_button.setVisible(not cluster.training)
+        self._read_sign_in(cluster)
+
+    def _read_sign_in(self, cluster: Cluster) -> None:
+        """Show who is signed in to ``cluster`` once the service has read it in a worker
+        (the password store may block). Meanwhile nothing is claimed; an answer for a
+        cluster no longer current, or older than a sign-in or sign-out, is dropped."""
+        self._sign_in_shown += 1
+        read = self._sign_in_shown
+        self.keeper.cancel(SIGN_IN_STATUS)
+        self.cluster_selector.set_signed_in_unknown()
+
+        def known(status: SignInStatus) -> None:
+            if read != self._sign_in_shown or cluster != self.service.cluster:
+                return
+            name, problem = status
+            self.cluster_selector.set_signed_in(name)
+            if problem is not None:  # no or a locked password store: say what to do now
+                self._show_error(problem)
+
+        self._run(self.service.sign_in_status(cluster), key=SIGN_IN_STATUS, on_result=known)
 
     def choose_cluster(self, cluster: Cluster) -> None:
         self.new_customer()
@@ -261,6 +289,7 @@ class MainWindow(QMainWindow):
 
     def _signed_in(self, cluster: Cluster, name: str) -> None:
         if cluster == self.service.cluster:
+            self._sign_in_shown += 1  # newer than any read still on its way
             self.cluster_selector.set_signed_in(name)
         self.status.show_success(f"Signed in to {cluster.label} as {name}.")
 
@@ -277,6 +306,7 @@ class MainWindow(QMainWindow):
 
     def _signed_out(self, cluster: Cluster) -> None:
         if cluster == self.service.cluster:
+            self._sign_in_shown += 1  # newer than any read still on its way
             self.cluster_selector.set_signed_in(None)
         self.status.show_info(f"Signed out of {cluster.label}. The credentials were removed.")
 
@@ -320,7 +350,7 @@ class MainWindow(QMainWindow):
 
     def choose_scenario(self, name: str) -> None:
         self.service.set_training_scenario(name)
-        self.status.show_info(SCENARIO_SENTENCES.get(name, f"Training scenario: {name}."))
+        self.status.show_info(chosen_sentence(name))
 
     # --- card numbers --------------------------------------------------------------------
 
@@ -387,6 +417,12 @@ class MainWindow(QMainWindow):
         super().keyPressEvent(event)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        """A locked kiosk refuses (the status line says why); an unlocked one, or a
+        normal window, closes and leaves nothing of the customer behind."""
+        if self.admin.unlocked:
+            self.close_policy.allow_next_close()
+        if not self.close_policy.should_close(event):
+            return
         self._closed = True
         self.cards_flow.cancel()
         self.keeper.cancel_all()

@@ -2,7 +2,8 @@
 
 A private X server (Xvfb) and a private D-Bus session are started, then the real app
 (``python -m capdesk`` on the training cluster, Qt's xcb plugin, accessibility always
-on), then ``atspi_client.py`` under Debian's ``/usr/bin/python3`` with pyatspi. The
+on; run by ``guarded_app.py``, which ends it at a keyring or SQLite call on its GUI
+thread), then ``atspi_client.py`` under Debian's ``/usr/bin/python3`` with pyatspi. The
 client types the demo mobile, presses Simulate / Fetch OTP / Generate card number as
 a screen-reader user would, and prints JSON of what it heard; the tests assert on it.
 
@@ -31,6 +32,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 CLIENT = HERE / "atspi_client.py"
 SYSTEM_PYTHON = "/usr/bin/python3"
 BUS_LAUNCHERS = (
@@ -198,8 +200,12 @@ def heard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
             os.close(read_fd)
 
         with app_log.open("wb") as log:
-            app = processes.start(
-                [sys.executable, "-m", "capdesk"], env=env, stdout=log, stderr=log
+            app = processes.start(  # ``python -m capdesk``, its GUI thread guarded
+                [sys.executable, "-m", "tests.accessibility.guarded_app"],
+                env=env,
+                stdout=log,
+                stderr=log,
+                cwd=ROOT,
             )
         try:
             client = subprocess.run(

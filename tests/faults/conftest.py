@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 
-from tests.faults.desk import Desk, open_desk
+from tests.faults.desk import Desk, windows
 
 
 @pytest.fixture
 def open_window(qtbot, async_loop) -> Iterator[Callable[..., Desk]]:
-    """``open_window(base_url, credentials, **options)`` → a :class:`Desk`, closed after."""
-    opened: list[Desk] = []
-
-    def factory(*args: Any, **kwargs: Any) -> Desk:
-        desk = open_desk(qtbot, *args, **kwargs)
-        opened.append(desk)
-        return desk
-
-    yield factory
-    for desk in opened:
-        desk.close()
+    """``open_window(base_url, credentials, **options)`` → a :class:`Desk`, closed after,
+    with the GUI thread guarded (see :func:`tests.faults.desk.windows`)."""
+    with windows(qtbot) as open_one:
+        yield open_one

@@ -1,17 +1,20 @@
 """The real window on a cluster of the test's choosing, driven through its buttons.
 
-:func:`open_desk` builds what ``capdesk.app`` builds (settings with short timeouts,
-the admin clusters file in the machine config folder, credentials in the keyring
-through :class:`CredentialStore`, the SQLite history) and a :class:`MainWindow`
-on top. :class:`Desk` clicks Fetch OTP / Generate and waits for the outcome while
-a :class:`Heartbeat` timer measures how long the GUI thread was ever unavailable.
+:func:`open_desk` writes what an administrator would (the clusters file in the machine
+config folder, short timeouts, the till in the keyring), then builds the window with
+:func:`capdesk.desk.build_desk`, as ``capdesk.app`` does. :class:`Desk` clicks Fetch
+OTP / Generate and waits for the outcome with :func:`capdesk.smoke.after_click` while
+a :class:`Heartbeat` timer measures how long the GUI thread was ever unavailable. The
+``open_window`` fixture (tests/faults/conftest.py) guards the GUI thread meanwhile: a
+keyring or SQLite call on it fails the test.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,13 +26,16 @@ from capdesk.api.clusters import load_clusters
 from capdesk.api.errors import CapdeskError
 from capdesk.api.models import OtpResult
 from capdesk.clock import SYSTEM_CLOCK, Clock
+from capdesk.desk import build_desk
 from capdesk.paths import AppPaths, default_paths
 from capdesk.services import DeskService
 from capdesk.settings import Settings
+from capdesk.smoke import after_click
 from capdesk.store.credentials import CredentialStore
 from capdesk.store.history import CardHistory, HistoryEntry
 from capdesk.store.policy import load_policy
 from capdesk.ui.main_window import MainWindow
+from tests.ui.window_harness import guarded_gui_thread, off_gui_thread
 
 CLUSTER_KEY = "faulty"
 CLUSTER_LABEL = "Test EU"
@@ -84,13 +90,11 @@ class Outcome:
 class Desk:
     """One window on the test cluster, and ways to use it as staff would."""
 
-    def __init__(
-        self, qtbot: Any, window: MainWindow, service: DeskService, history: CardHistory
-    ) -> None:
+    def __init__(self, qtbot: Any, window: MainWindow, service: DeskService, paths: AppPaths):
         self.qtbot = qtbot
         self.window = window
         self.service = service
-        self.history = history
+        self.paths = paths
         self.heartbeat = Heartbeat()
 
     # --- reading the window ------------------------------------------------------------
@@ -107,47 +111,63 @@ class Desk:
     def identifier_text(self) -> str:
         return self.window.findChild(QLineEdit, "identifierValue").text()
 
+    def history_entries(self) -> list[HistoryEntry]:
+        """What the history file holds, newest first: read from the file itself (also
+        once the window has closed it), off the GUI thread."""
+
+        def read() -> list[HistoryEntry]:
+            with CardHistory(self.paths.history_file) as history:
+                return history.entries()
+
+        return off_gui_thread(read)
+
     def history_numbers(self) -> list[str]:
         """Every number in the history file, oldest first."""
-        return [entry.number for entry in reversed(self.history.entries())]
+        return [entry.number for entry in reversed(self.history_entries())]
 
     # --- acting ----------------------------------------------------------------------
 
     def type_identifier(self, name: str = "mobile", value: str = "919876543210") -> None:
         self.window.identifier_form.set_identifier(name, value)
 
-    def _run(self, click: Callable[[], None], success: SignalInstance, timeout_ms: int) -> Outcome:
+    def _run(
+        self, click: Callable[[], None], success: SignalInstance, timeout_ms: int, *, batch: bool
+    ) -> Outcome:
+        """Click and wait, as the smoke test does; the heartbeat runs meanwhile. A card
+        batch is waited for to its end even after an error (its numbers are kept)."""
         outcome = Outcome()
-        done: list[bool] = []
-
-        def ok(value: Any) -> None:
-            outcome.result = value
-            done.append(True)
 
         def failed(error: CapdeskError) -> None:
             outcome.error = error
-            if success is not self.window.cardBatchFinished:
-                done.append(True)
 
-        success.connect(ok)
         self.window.operationFailed.connect(failed)
+        failure = None if batch else self.window.operationFailed
+        waiting = asyncio.ensure_future(
+            after_click(click, success, failure, timeout=timeout_ms / 1000)
+        )
         self.heartbeat.start()
         started = time.monotonic()
         try:
-            click()
-            self.qtbot.waitUntil(lambda: bool(done), timeout=timeout_ms)
+            self.qtbot.waitUntil(waiting.done, timeout=timeout_ms + 2000)
+            if waiting.exception() is None:
+                outcome.result = waiting.result()
+            elif not isinstance(waiting.exception(), CapdeskError):
+                raise waiting.exception()  # a step that never ended: TimeoutError
         finally:
             outcome.seconds = time.monotonic() - started
             self.heartbeat.stop()
             outcome.max_gap = self.heartbeat.max_gap
-            success.disconnect(ok)
             self.window.operationFailed.disconnect(failed)
+            waiting.cancel()
         return outcome
 
     def fetch(self, timeout_ms: int = WAIT_MS) -> Outcome:
         """Click Fetch OTP and wait for the OTP or the error."""
         outcome = self._run(
-            self.window.identifier_form.fetch_button.click, self.window.otpShown, timeout_ms
+            self.window.identifier_form.fetch_button.click,
+            self.window.otpShown,
+            timeout_ms,
+            batch=False,
         )
         assert outcome.result is None or isinstance(outcome.result, OtpResult)
         return outcome
@@ -159,15 +179,17 @@ class Desk:
             self.window.card_panel.generate_button.click,
             self.window.cardBatchFinished,
             timeout_ms,
+            batch=True,
         )
         outcome.entries = list(outcome.result or [])
         return outcome
 
     def close(self) -> None:
+        """Close the window, then the service (and with it the history), as the app does."""
         self.window.close()
         task = asyncio.ensure_future(self.service.close())
         self.qtbot.waitUntil(task.done, timeout=5000)
-        self.history.close()
+        task.result()
 
 
 def write_admin_clusters(paths: AppPaths, base_url: str) -> None:
@@ -190,25 +212,44 @@ def open_desk(
     """The window on the admin-configured test cluster, signed in with ``credentials``."""
     paths = default_paths().ensure()
     write_admin_clusters(paths, base_url)
-    policy = load_policy(paths)
-    settings = Settings(paths, policy)
+    settings = Settings(paths, load_policy(paths))
     settings.connect_timeout = CONNECT_TIMEOUT
     settings.read_timeout = read_timeout
     clusters = load_clusters(paths.cluster_files())
     cluster = clusters[CLUSTER_KEY]
     store = CredentialStore()
-    if credentials is not None:
-        store.save(cluster.key, credentials)
-    history = CardHistory(paths.history_file)
-    service = DeskService(
+    if credentials is not None:  # as the sign-in dialog would have, before this window
+        off_gui_thread(store.save, cluster.key, credentials)
+    built = build_desk(
+        paths,
         settings=settings,
-        credential_store=store,
-        history=history,
         clusters=clusters,
+        cluster=cluster,
+        credential_store=store,
         clock=clock,
-        initial_cluster=cluster,
     )
-    window = MainWindow(service, clock=clock)
-    qtbot.addWidget(window)
-    window.show()
-    return Desk(qtbot, window, service, history)
+    qtbot.addWidget(built.window)
+    built.window.show()
+    return Desk(qtbot, built.window, built.service, paths)
+
+
+@contextmanager
+def windows(qtbot: Any) -> Iterator[Callable[..., Desk]]:
+    """``open(base_url, credentials, **options)`` → a :class:`Desk`; all closed on the way
+    out. From the first window on the GUI thread is guarded: a keyring or SQLite call on
+    it fails the test (on the way out too, if the window swallowed the error)."""
+    opened: list[Desk] = []
+    with ExitStack() as guard:
+
+        def open_one(*args: Any, **kwargs: Any) -> Desk:
+            if not opened:
+                guard.enter_context(guarded_gui_thread())
+            desk = open_desk(qtbot, *args, **kwargs)
+            opened.append(desk)
+            return desk
+
+        try:
+            yield open_one
+        finally:
+            for desk in opened:
+                desk.close()

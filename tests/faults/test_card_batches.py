@@ -12,7 +12,6 @@ import asyncio
 from collections import Counter
 
 from capdesk.api.auth import BasicCredentials
-from capdesk.store.history import CardHistory
 from tests.faults import sentences as S
 from tests.faults.desk import MAX_STALL, Desk
 from tests.faults.servers import CARD_PATH, CardIssuer, FaultServer
@@ -89,8 +88,8 @@ def test_cancel_keeps_every_number_already_in_flight(open_window) -> None:
 
 def test_closing_the_window_mid_batch_keeps_numbers_in_flight(open_window, qtbot) -> None:
     """Closing the window mid-batch, then shutting down as ``capdesk.app.main`` does
-    (``service.close()`` then ``history.close()``): answers still on their way are
-    numbers the server consumed and sent, so they must reach the history."""
+    (``service.close()``, which closes the history last): answers still on their way
+    are numbers the server consumed and sent, so they must reach the history."""
     issuer = CardIssuer(delay=0.3)
     with FaultServer(issuer) as server:
         desk: Desk = open_window(server.base_url, TILL)
@@ -104,11 +103,6 @@ def test_closing_the_window_mid_batch_keeps_numbers_in_flight(open_window, qtbot
         desk.window.close()
         closing = asyncio.ensure_future(desk.service.close())
         qtbot.waitUntil(closing.done, timeout=5000)
-        desk.history.close()
-        qtbot.wait(600)  # the answers in flight arrive (0.3 s each)
-    history = CardHistory(desk.history.path)
-    try:
-        numbers = [entry.number for entry in history.entries()]
-    finally:
-        history.close()
-    assert_nothing_lost_or_doubled(numbers, issuer)
+        closing.result()
+        qtbot.wait(600)  # any answer still in flight arrives (0.3 s each), too late
+    assert_nothing_lost_or_doubled(desk.history_numbers(), issuer)

@@ -36,10 +36,11 @@ from capdesk.local_faults import (
     HistoryUnusable,
     LogUnavailable,
 )
-from capdesk.smoke import _after_click
+from capdesk.smoke import after_click
 from capdesk.store.history import CardHistory
 from tests.api.test_staff_sentences import problems_with
 from tests.root_logger import restored_root_logger
+from tests.ui.window_harness import guarded_gui_thread
 
 DEMO_MOBILE = "919876543210"
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,7 +81,7 @@ def run_main(argv: list[str], scenario: Callable[[Any], Awaitable[dict[str, Any]
     timer.timeout.connect(lambda: tasks.append(asyncio.ensure_future(drive())))
     timer.start(0)
     try:
-        with restored_root_logger():
+        with restored_root_logger(), guarded_gui_thread():  # no keyring or SQLite call on it
             code = main(argv)
     finally:
         timer.stop()
@@ -100,15 +101,15 @@ async def otp_then_cards(window) -> dict[str, Any]:
     simulator = window.service.ensure_training()
     form = window.identifier_form
     form.set_identifier("mobile", DEMO_MOBILE)
-    await _after_click(
+    await after_click(
         window.training_controls.simulate_button.click,
         window.otpRequestSimulated,
         window.operationFailed,
     )
-    result = await _after_click(form.fetch_button.click, window.otpShown, window.operationFailed)
+    result = await after_click(form.fetch_button.click, window.otpShown, window.operationFailed)
     seen["otp"] = result.code
     try:
-        seen["cards"] = await _after_click(
+        seen["cards"] = await after_click(
             window.card_panel.generate_button.click,
             window.cardBatchFinished,
             window.operationFailed,
@@ -198,8 +199,8 @@ def test_a_damaged_history_is_a_sentence_and_otp_look_ups_go_on(
 def test_the_window_built_like_main_shows_no_rows_of_a_damaged_history(
     desk, isolated_home: Path
 ) -> None:
-    """The tests/ui harness builds the window as main() does, with the file already open:
-    a row that can't be read is found when the table is filled."""
+    """The tests/ui harness builds the window as main() does (build_desk): the file
+    opens, and a row that can't be read is found when the table is filled."""
     history_file = isolated_home / "data" / "history.sqlite3"
     history_file.parent.mkdir(parents=True)
     _history_with_rows(history_file, 5)

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from capdesk.store.policy import load_policy, parse_base_url
 from capdesk.ui.kiosk.lockdown import POLICY_UNREADABLE_SENTENCE
 from tests.api.test_staff_sentences import problems_with
 from tests.cli import conftest as cli_fixtures
+from tests.ui.window_harness import guarded_gui_thread
 
 run_cli = cli_fixtures.run_cli  # the fixture, shared with tests/cli
 basic_env = cli_fixtures.basic_env
@@ -98,7 +100,8 @@ def run_window(argv: list[str], steps: list[Callable[[], None]]) -> int:
         timer.start(200 * delay)
         timers.append(timer)
     try:
-        return main(argv)
+        with guarded_gui_thread():  # no keyring, SQLite or PBKDF2 call on the GUI thread
+            return main(argv)
     finally:
         for timer in timers:
             timer.stop()
@@ -107,7 +110,7 @@ def run_window(argv: list[str], steps: list[Callable[[], None]]) -> int:
 def close_anyway() -> None:
     """The administrator's way out of a kiosk window (after the checks)."""
     window = the_window()
-    window.admin.close_policy.allow_next_close()
+    window.close_policy.allow_next_close()
     window.close()
 
 
@@ -127,26 +130,37 @@ def kiosk_state(seen: dict[str, object]) -> Callable[[], None]:
     return look
 
 
+def open_pin_pads() -> list:
+    return [
+        w
+        for w in QApplication.topLevelWidgets()
+        if w.objectName() == "adminPinDialog" and w.isVisible()
+    ]
+
+
 def enter_pin(pin: str, seen: dict[str, object]) -> Callable[[], None]:
     def type_it() -> None:
-        dialogs = [
-            w
-            for w in QApplication.topLevelWidgets()
-            if w.objectName() == "adminPinDialog" and w.isVisible()
-        ]
+        dialogs = open_pin_pads()
         seen["pin_pad"] = bool(dialogs)
         if dialogs:
             seen["pin_pad_open"] = dialogs[0].field.isEnabled()
             dialogs[0].field.setText(pin)
-            dialogs[0].submit()
-            dialogs[0].reject()  # still open when the PIN could not be checked
+            dialogs[0].submit()  # checked in a worker: after_pin waits for the answer
 
     return type_it
 
 
-def after_pin(seen: dict[str, object]) -> Callable[[], None]:
+def after_pin(seen: dict[str, object], wait_s: float = 10.0) -> Callable[[], None]:
+    give_up = time.monotonic() + wait_s
+
     def look() -> None:
+        pads = open_pin_pads()
+        if any(pad.checking for pad in pads) and time.monotonic() < give_up:
+            QTimer.singleShot(20, look)
+            return
         seen["unlocked_by_pin"] = the_window().admin.unlocked
+        for pad in pads:
+            pad.reject()  # still open when the PIN was wrong or could not be checked
         close_anyway()
 
     return look

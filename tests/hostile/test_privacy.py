@@ -30,11 +30,12 @@ from capdesk.cli import main as cli_main
 from capdesk.logs import setup_logging
 from capdesk.privacy import mask_identifier
 from capdesk.settings import Settings
-from capdesk.smoke import _after_click
+from capdesk.smoke import after_click
 from capdesk.store.credentials import CredentialStore
 from tests.hostile.server import HostileServer, _read_request
 from tests.hostile.test_local_faults import run_main
 from tests.root_logger import restored_root_logger
+from tests.ui.window_harness import off_gui_thread
 
 # name -> (value, source, account id): the training cluster's demo customers.
 IDENTIFIERS = {
@@ -111,7 +112,7 @@ def test_identifiers_never_reach_the_log_in_full(
     assert len(result.code) == 7
 
     failing = custom_cluster(failing_address)
-    CredentialStore().save(failing.key, TILL)
+    off_gui_thread(CredentialStore().save, failing.key, TILL)  # as the sign-in dialog would
     d.window.choose_cluster(failing)
     error = look_up(qtbot, d, name, value, account_id, succeed=False)
     assert error.kind == "network"
@@ -176,12 +177,12 @@ def test_every_file_and_folder_a_session_creates_is_private(
     async def session(window) -> dict[str, Any]:
         window.service.settings.clipboard_timeout = 45  # settings.ini gets written
         window.card_panel.set_count(2)
-        await _after_click(
+        await after_click(
             window.card_panel.generate_button.click,
             window.cardBatchFinished,
             window.operationFailed,
         )
-        await _after_click(
+        await after_click(
             lambda: window.card_panel.history.request_export(export),
             window.historyExported,
             window.operationFailed,

@@ -41,7 +41,7 @@ from capdesk.paths import default_paths
 from capdesk.store.history import CardHistory
 from capdesk.ui.main_window import MainWindow
 from tests.cli.conftest import DEMO_PASSWORD, DEMO_TILL, Outcome
-from tests.faults.desk import Desk, open_desk
+from tests.faults.desk import Desk, windows
 from tests.hostile.server import HostileServer, answers_by_path, raw_reply
 from tests.root_logger import restored_root_logger
 
@@ -201,18 +201,9 @@ def test_payloads_would_render_as_markup_on_auto_text() -> None:
 @pytest.fixture
 def window_on(qtbot, async_loop) -> Iterator[Callable[[str], Desk]]:
     """``window_on(base_url)``: the real window on that cluster, logging to its file."""
-    opened: list[Desk] = []
-    with restored_root_logger():
+    with restored_root_logger(), windows(qtbot) as open_window:
         setup_logging(default_paths().log_file)
-
-        def factory(base_url: str) -> Desk:
-            desk = open_desk(qtbot, base_url, TILL)
-            opened.append(desk)
-            return desk
-
-        yield factory
-        for desk in opened:
-            desk.close()
+        yield lambda base_url: open_window(base_url, TILL)
 
 
 def _label(window: MainWindow, name: str) -> QLabel:
@@ -291,7 +282,7 @@ def test_window_shows_server_text_as_characters(qtbot, window_on, payload: str) 
         finally:
             dialog.reject()
 
-    for entry in desk.history.entries():
+    for entry in desk.history_entries():
         for value in (entry.number, entry.cluster, entry.till, entry.request_id):
             assert_clean(value, "a history row")
         assert entry.request_id is None or len(entry.request_id) <= 200

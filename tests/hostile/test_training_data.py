@@ -33,7 +33,7 @@ from capdesk.store.history import CSV_HEADER, CardHistory
 from capdesk.store.policy import load_policy
 from capdesk.ui.cards.history_table import COLUMNS, TRAINING_MARK
 from tests.simulator.helpers import card
-from tests.ui.window_harness import click, export_from_window
+from tests.ui.window_harness import click, export_from_window, guarded_gui_thread
 
 REAL_NUMBER = "4000000006"
 
@@ -65,7 +65,8 @@ def test_smoke_test_leaves_the_real_profile_untouched(
     scratch.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
 
-    assert main(["--smoke-test"]) == 0
+    with guarded_gui_thread():  # the window's GUI thread makes no keyring or SQLite call
+        assert main(["--smoke-test"]) == 0
 
     lines = capsys.readouterr().out.splitlines()
     assert lines[-1] == "ok   smoke test passed"

@@ -185,3 +185,15 @@ def test_at_a_terminal_the_pin_is_typed_twice_without_echo() -> None:
     assert code == 0 and verify_pin("97531", out.strip())
     code, out = run("97531", "13579")
     assert code == 2 and out == ""
+
+
+def test_hashing_and_checking_refuse_a_thread_that_must_not_block() -> None:
+    from capdesk.store.thread_guard import BlockingCallOnGuardedThread, forbid_blocking_on
+
+    stored = hash_pin("2468", iterations=FAST)
+    with forbid_blocking_on():
+        with pytest.raises(BlockingCallOnGuardedThread, match="PBKDF2 PIN check"):
+            verify_pin("2468", stored)
+        with pytest.raises(BlockingCallOnGuardedThread, match="PBKDF2 PIN hash"):
+            hash_pin("2468", iterations=FAST)
+    assert verify_pin("2468", stored)  # elsewhere (or unguarded) it just works

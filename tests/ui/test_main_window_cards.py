@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 
-from tests.ui.window_harness import click
+from tests.ui.window_harness import click, off_gui_thread
 
 
 def set_count(qtbot, d, count: int) -> None:
@@ -28,7 +28,7 @@ def table_numbers(d) -> list[str]:
 
 
 def history_numbers(d) -> list[str]:
-    return [entry.number for entry in d.history.entries()]
+    return [entry.number for entry in d.history_entries()]
 
 
 def test_one_number_is_shown_copied_and_recorded(qtbot, desk):
@@ -138,7 +138,7 @@ def test_the_window_reads_and_exports_the_history_through_the_service_off_the_gu
     import threading
 
     d = desk()
-    d.history.append("5000000001", cluster="EU", till="t", request_id=None)
+    off_gui_thread(d.history.append, "5000000001", cluster="EU", till="t", request_id=None)
     d.window.card_panel.set_entries([])
     gui = threading.current_thread()
     seen: list[threading.Thread] = []

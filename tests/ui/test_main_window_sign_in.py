@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
+import keyring
 import shiboken6
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QApplication
 
-from capdesk.api.auth import md5_hex
+from capdesk.api.auth import BasicCredentials, md5_hex
 from capdesk.api.errors import NotSignedIn
+from capdesk.store.credentials import CredentialStore
 from capdesk.ui.account.sign_in_dialog import REJECTED, SignInDialog
+from tests.memory_keyring import MemoryKeyring
 from tests.ui.window_harness import (
     DEMO_MOBILE,
     DEMO_MOBILE_TYPED,
@@ -71,7 +75,8 @@ def test_sign_in_test_save_use_and_sign_out(qtbot, desk, simulator, memory_keyri
     store_cluster(simulator)
     d = desk()
     choose_cluster(qtbot, d, "Store server")
-    assert d.text("signedInAs") == "Not signed in"
+    # Read from the password store in a worker, then shown.
+    qtbot.waitUntil(lambda: d.text("signedInAs") == "Not signed in", timeout=3000)
     assert not d.child("signOutButton").isEnabled()
     assert not d.child("trainingBanner").isVisible()
 
@@ -159,3 +164,50 @@ def test_training_needs_no_sign_in(qtbot, desk, memory_keyring):
     assert d.window.open_sign_in() is None
     assert d.text("statusMessage") == "The training cluster signs in by itself with its demo till."
     assert memory_keyring.store == {}
+
+
+class GatedKeyring(MemoryKeyring):
+    """Reads wait until the test opens the gate, like a password store asking to be
+    unlocked; counts the reads that answered."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gate = threading.Event()
+        self.readers: list[str] = []
+
+    def get_password(self, service: str, username: str) -> str | None:
+        self.gate.wait(5)
+        self.readers.append(threading.current_thread().name)
+        return super().get_password(service, username)
+
+
+def test_who_is_signed_in_is_read_off_the_gui_thread_and_a_late_answer_is_dropped(
+    qtbot, desk, simulator
+):
+    store_cluster(simulator)
+    backend = GatedKeyring()
+    store = CredentialStore(backend)
+    store.save("store", BasicCredentials.from_password("store.till", "till-pass-1234"))
+    keyring.set_keyring(backend)  # the autouse memory_keyring fixture restores it
+    d = desk()
+    try:
+        choose_cluster(qtbot, d, "Store server")
+        qtbot.wait(50)  # the password store has not answered: nothing is claimed yet
+        assert d.text("signedInAs") == ""
+        assert not d.child("signOutButton").isEnabled()
+        assert d.text("statusMessage") == "Now working on Store server."  # not frozen
+
+        combo = d.child("clusterSelector")  # staff move on meanwhile: back to training
+        qtbot.keyClick(combo, Qt.Key.Key_Home)
+        assert d.window.service.cluster.training
+        qtbot.waitUntil(lambda: d.text("signedInAs") == "Signed in as training.till")
+    finally:
+        backend.gate.set()
+    qtbot.waitUntil(lambda: len(backend.readers) == 1, timeout=3000)
+    qtbot.wait(50)  # the store's answer reached the loop, and was dropped
+    assert d.text("signedInAs") == "Signed in as training.till"
+    assert threading.current_thread().name not in backend.readers
+
+    choose_cluster(qtbot, d, "Store server")  # and asked again, it is shown
+    qtbot.waitUntil(lambda: d.text("signedInAs") == "Signed in as store.till", timeout=3000)
+    assert d.child("signOutButton").isEnabled()

@@ -1,9 +1,12 @@
 """The administrator PIN prompt that guards a kiosk's settings, cluster and sign-out.
 
 Kiosks are often touch screens with no keyboard, so the dialog has a large number
-pad as well as a field that takes typing. The PIN is checked against the salted
-hash from the machine policy with :func:`capdesk.store.pin.verify_pin`; the PIN
-itself is never logged, stored or kept after a try (the field is cleared).
+pad as well as a field that takes typing. The dialog never sees the PIN's hash: it
+hands the PIN to an injected coroutine function (the window passes
+:meth:`capdesk.services.DeskService.check_admin_pin`), because the check is a slow
+salted hash (PBKDF2, about 120 ms by design) that must run in a worker, not on the
+GUI thread. The PIN itself is never logged, stored or kept after a try (the field
+is cleared at once).
 
 After five wrong PINs the dialog refuses further tries for 30 seconds. The count
 lives in a :class:`PinAttempts` object that the window keeps, not in the dialog,
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Awaitable, Callable
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QFont
@@ -31,13 +35,17 @@ from PySide6.QtWidgets import (
 )
 
 from capdesk.clock import SYSTEM_CLOCK, Clock
-from capdesk.store.pin import MAX_DIGITS, verify_pin
+from capdesk.store.pin import MAX_DIGITS
+from capdesk.ui.common.tasks import TaskKeeper
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 LOCKOUT_SECONDS = 30.0
 KEY_SIZE = 72  # px: comfortably larger than a fingertip
+
+# Whether a PIN is the administrator's; runs the slow hash off the GUI thread.
+CheckPin = Callable[[str], Awaitable[bool]]
 
 
 class PinAttempts:
@@ -81,31 +89,28 @@ class PinAttempts:
         self._locked_until = None
 
 
-_SHARED_ATTEMPTS: PinAttempts | None = None
-
-
-def shared_attempts() -> PinAttempts:
-    """The process-wide counter used when a caller passes none."""
-    global _SHARED_ATTEMPTS
-    if _SHARED_ATTEMPTS is None:
-        _SHARED_ATTEMPTS = PinAttempts()
-    return _SHARED_ATTEMPTS
-
-
 class AdminPinDialog(QDialog):
-    """Asks for the administrator PIN; ``exec()`` returns Accepted only for the right PIN."""
+    """Asks for the administrator PIN; ``accepted`` only after ``check_pin`` said yes.
+
+    ``has_pin`` is whether the machine policy sets a PIN at all: without one nothing
+    can unlock, and the dialog says whom to ask instead of offering a pad.
+    """
 
     def __init__(
         self,
-        pin_hash: str | None,
+        check_pin: CheckPin,
         *,
-        attempts: PinAttempts | None = None,
+        has_pin: bool,
+        attempts: PinAttempts,
         reason: str = "Enter the administrator PIN to continue.",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._pin_hash = pin_hash or ""
-        self._attempts = attempts or shared_attempts()
+        self._check_pin = check_pin
+        self._has_pin = has_pin
+        self._attempts = attempts
+        self._tasks = TaskKeeper()
+        self._closed = False  # a check that ends after the dialog closed changes nothing
         self.setObjectName("adminPinDialog")
         self.setWindowTitle("Administrator PIN")
         self.setModal(True)
@@ -145,6 +150,9 @@ class AdminPinDialog(QDialog):
         self.ok_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("adminPinCancel")
+        # While a PIN is checked the pad is disabled and focus moves on to Cancel; were
+        # Cancel an auto-default button, the Enter that sent the PIN would also press it.
+        self.cancel_button.setAutoDefault(False)
         for button in (self.ok_button, self.cancel_button):
             button.setFont(big)
             button.setMinimumHeight(KEY_SIZE)
@@ -195,7 +203,12 @@ class AdminPinDialog(QDialog):
 
     @property
     def has_pin(self) -> bool:
-        return bool(self._pin_hash)
+        return self._has_pin
+
+    @property
+    def checking(self) -> bool:
+        """A PIN is being checked in a worker (the pad is disabled meanwhile)."""
+        return self._tasks.is_running("check")
 
     def _set_inputs_enabled(self, enabled: bool) -> None:
         self.field.setEnabled(enabled)
@@ -205,6 +218,8 @@ class AdminPinDialog(QDialog):
 
     def refresh(self) -> None:
         """Show the lockout countdown, or re-open the pad once it is over."""
+        if self.checking:
+            return  # the check's end refreshes
         if not self.has_pin:
             self._set_inputs_enabled(False)
             self.message.setText(
@@ -227,7 +242,9 @@ class AdminPinDialog(QDialog):
         self.field.setFocus()
 
     def submit(self) -> None:
-        """Check the PIN in the field; accept on a match, else count a wrong try."""
+        """Check the PIN in the field (in a worker); the answer arrives in :meth:`_checked`."""
+        if self.checking:
+            return  # Enter pressed again while the last PIN is checked
         pin = self.field.text()
         self.field.clear()
         if not self.has_pin or self._attempts.locked_for() > 0:
@@ -236,36 +253,49 @@ class AdminPinDialog(QDialog):
         if not pin:
             self.message.setText("Type the PIN first.")
             return
-        if verify_pin(pin, self._pin_hash):
+        self._set_inputs_enabled(False)
+        self.message.setText("Checking the PIN…")
+        self._tasks.start(
+            self._run_check(pin),
+            key="check",
+            on_result=self._checked,
+            on_error=self._check_failed,
+            on_done=self._check_done,
+        )
+
+    async def _run_check(self, pin: str) -> bool:
+        return await self._check_pin(pin)
+
+    def _checked(self, right: bool) -> None:
+        """Accept on a match, else count a wrong try (even if the dialog closed meanwhile)."""
+        if right:
+            if self._closed:
+                return
             self._attempts.record_success()
             log.info("Administrator PIN accepted")
             self.accept()
             return
         self._attempts.record_failure()
         log.warning("Administrator PIN rejected")
-        if self._attempts.locked_for() > 0:
-            self.refresh()
-            return
+        if self._closed or self._attempts.locked_for() > 0:
+            return  # _check_done shows the lockout
         tries = self._attempts.tries_left
         word = "try" if tries == 1 else "tries"
         self.message.setText(f"That PIN is not right. {tries} {word} left.")
 
+    def _check_failed(self, error: BaseException) -> None:
+        """The worker could not run the check (the app is closing): not a wrong try."""
+        log.error("The administrator PIN could not be checked: %s", type(error).__name__)
+        if not self._closed:
+            self.message.setText("The PIN could not be checked. Try again.")
+
+    def _check_done(self) -> None:
+        if not self._closed:
+            self.refresh()
+
     def done(self, result: int) -> None:
+        self._closed = True
+        self._tasks.cancel_all()
         self.field.clear()
         self._lockout_timer.stop()
         super().done(result)
-
-
-def ask_admin_pin(
-    parent: QWidget | None,
-    pin_hash: str | None,
-    *,
-    attempts: PinAttempts | None = None,
-    reason: str = "Enter the administrator PIN to continue.",
-) -> bool:
-    """Show the dialog modally; True only when the right PIN was entered."""
-    dialog = AdminPinDialog(pin_hash, attempts=attempts, reason=reason, parent=parent)
-    try:
-        return dialog.exec() == QDialog.DialogCode.Accepted
-    finally:
-        dialog.deleteLater()

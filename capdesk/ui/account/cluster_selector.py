@@ -7,6 +7,8 @@ reacts to its own updates. A custom URL is checked with
 :func:`capdesk.api.clusters.custom_cluster` before anything is emitted; a bad URL
 is explained and asked again, and cancelling puts the previous choice back.
 When IT manages the machine (kiosk/policy) the choice is locked and says why.
+Who is signed in is told by the window once known (it is read from the password
+store in a worker); until then the line claims nothing.
 """
 
 from __future__ import annotations
@@ -104,6 +106,13 @@ class ClusterSelector(QWidget):
     def set_signed_in(self, name: str | None) -> None:
         self._signed_in = name
         self.status.setText(f"Signed in as {name}" if name else "Not signed in")
+        self._apply_lock()
+
+    def set_signed_in_unknown(self) -> None:
+        """While the window asks who is signed in (the password store answers in a
+        worker, usually within milliseconds): claim nothing, offer no sign-out."""
+        self._signed_in = None
+        self.status.clear()
         self._apply_lock()
 
     def set_locked(self, locked: bool) -> None:

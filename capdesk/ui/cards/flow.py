@@ -14,17 +14,19 @@ import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from capdesk.api.errors import CapdeskError
 from capdesk.local_faults import history_unusable
 from capdesk.services import DeskService
-from capdesk.store.history import HistoryEntry
 from capdesk.ui.cards.panel import CardPanel
 from capdesk.ui.common.local_notice import LocalNotice
 from capdesk.ui.common.status_panel import StatusPanel
+
+if TYPE_CHECKING:  # values the service hands over: no widget holds the store
+    from capdesk.store.history import HistoryEntry
 
 log = logging.getLogger(__name__)
 

@@ -5,6 +5,12 @@ in a QSortFilterProxyModel calling back into Python for every row: a search over
 10,000 numbers stays a single list comprehension, fast enough to run on each
 keystroke. The newest number is always on top, as the store returns them.
 
+The search does not go back to the service (``history_entries(search=…)``, a SQLite
+LIKE): the table already holds every entry the service read, and filtering them here
+took about 1 ms for 10,000 rows, where the LIKE took 6 to 120 ms in a worker, holding
+the GIL while it built the rows, and folded case for ASCII only ("müller" would miss
+"Müller"), nor matched the Training mark.
+
 The last column marks numbers from the training cluster: they are simulated, never
 real cards, whatever the cluster was called when they were made. It is the last one
 so that the columns staff and support already know keep their places.

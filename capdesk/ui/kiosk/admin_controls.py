@@ -3,38 +3,36 @@
 Outside kiosk mode it is a "Settings…" button (the machine policy's locks still
 apply inside the dialog). In kiosk mode (policy ``kiosk=1`` or ``--kiosk``) it also:
 
-* puts the window full screen without close/minimise (:mod:`capdesk.ui.kiosk.lockdown`) and
-  refuses to close it;
 * keeps the cluster choice, sign-out, settings and closing behind the administrator
-  PIN: "Administrator…" asks for it (:class:`AdminPinDialog`, salted slow hash from
-  the policy) and unlocks them for :data:`ADMIN_UNLOCK_S` seconds or until "Lock";
-* clears the customer and hides the OTP after the idle timeout, and locks again.
+  PIN: "Administrator…" asks for it (:class:`AdminPinDialog`; the slow check runs in
+  the service's worker) and unlocks them for :data:`ADMIN_UNLOCK_S` seconds or until
+  "Lock";
+* says when nobody touched the PC for the idle timeout, and locks again.
 
 When the machine policy exists but cannot be read, ``capdesk.app`` starts the window
 as a kiosk (it fails closed) and a line here says so for as long as it runs: staff
 know why the PC is locked and whom to call, and look-ups go on working.
 
-It changes the window only through the window's public methods and widgets, so the
-window itself stays a plain wiring of widgets to services.
+The bar knows nothing of the window it sits in. It receives values (the kiosk flag,
+the settings, the PIN checker, the clock) and reports in signals; the window decides
+what they mean for its other widgets (``MainWindow._wire_admin``). So the way goes
+one way only, and this module can be tested and read on its own.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from capdesk.clock import SYSTEM_CLOCK, Clock
-from capdesk.ui.account.admin_pin_dialog import AdminPinDialog, PinAttempts
+from capdesk.settings import Settings
+from capdesk.ui.account.admin_pin_dialog import AdminPinDialog, CheckPin, PinAttempts
 from capdesk.ui.kiosk.idle_watcher import IdleWatcher
-from capdesk.ui.kiosk.lockdown import POLICY_UNREADABLE_SENTENCE, ClosePolicy, apply_kiosk
-
-if TYPE_CHECKING:
-    from capdesk.ui.main_window import MainWindow
+from capdesk.ui.kiosk.lockdown import POLICY_UNREADABLE_SENTENCE
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +40,38 @@ ADMIN_UNLOCK_S = 120
 
 
 class AdminControls(QWidget):
-    """The settings button and, in kiosk mode, the administrator lock."""
+    """The settings button and, in kiosk mode, the administrator lock.
 
-    def __init__(self, window: MainWindow, *, kiosk: bool, clock: Clock = SYSTEM_CLOCK) -> None:
-        super().__init__(window)
+    Signals (the window wires them):
+
+    * ``lockChanged(bool)``: True when kiosk mode locked again, False when the
+      administrator unlocked it (the cluster choice and sign-out follow);
+    * ``idleTimedOut()``: nobody touched the PC for the idle timeout (kiosk only);
+    * ``settingsSaved(list)``: the settings dialog saved these setting names;
+    * ``message(str)``: a sentence for the status line.
+    """
+
+    lockChanged = Signal(bool)
+    idleTimedOut = Signal()
+    settingsSaved = Signal(list)
+    message = Signal(str)
+
+    def __init__(
+        self,
+        *,
+        kiosk: bool,
+        settings: Settings,
+        check_pin: CheckPin,
+        clock: Clock = SYSTEM_CLOCK,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
         self.setObjectName("adminControls")
-        self._window = window
-        self._settings = window.service.settings
+        self._settings = settings
+        self._check_pin = check_pin
         self.kiosk = kiosk
         self.unlocked = not kiosk
         self._attempts = PinAttempts(clock)  # one per window: reopening doesn't reset tries
-        self.close_policy = ClosePolicy(kiosk, self)
-        self.close_policy.closeRefused.connect(window.status.show_info)
 
         self.settings_button = QPushButton("Settings…")
         self.settings_button.setObjectName("settingsButton")
@@ -70,24 +88,27 @@ class AdminControls(QWidget):
         self.policy_notice.setTextFormat(Qt.TextFormat.PlainText)
         self.policy_notice.setWordWrap(True)
         self.policy_notice.setStyleSheet("color: #a31515; font-weight: bold;")
-        self.policy_notice.setVisible(self._settings.policy.unreadable)
+        self.policy_notice.setVisible(settings.policy.unreadable)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.policy_notice, 1)
         layout.addWidget(self.settings_button)
         layout.addWidget(self.admin_button)
-        shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Preferences), window)
+        # Ctrl+, spelled out: Qt's standard Preferences key is bound on macOS only, so it
+        # did nothing on Windows. Window-wide: the default context is the parent's window.
+        shortcut = QShortcut(QKeySequence("Ctrl+,"), self)
         shortcut.activated.connect(self.open_settings)
 
         self._relock = QTimer(self)
         self._relock.setSingleShot(True)
         self._relock.setInterval(ADMIN_UNLOCK_S * 1000)
         self._relock.timeout.connect(self.lock)
-        self.idle = IdleWatcher(self._settings.idle_timeout, clock, parent=self)
+        self.idle = IdleWatcher(settings.idle_timeout, clock, parent=self)
         self.idle.idle.connect(self._on_idle)
-        window.installEventFilter(self)
-        if kiosk:
-            apply_kiosk(window)
+
+    def start(self) -> None:
+        """Begin kiosk duty once the signals are wired: watch for idle and lock."""
+        if self.kiosk:
             self.idle.start()
             self.lock()
 
@@ -99,18 +120,18 @@ class AdminControls(QWidget):
         if not self.kiosk:
             return
         self.unlocked = False
-        self._window.cluster_selector.set_locked(True)
         self.settings_button.setVisible(False)
         self.admin_button.setText("Administrator…")
+        self.lockChanged.emit(True)
         log.info("kiosk locked")
 
     def _unlock(self) -> None:
         self.unlocked = True
-        self._window.cluster_selector.set_locked(self._settings.is_locked("last_cluster"))
         self.settings_button.setVisible(True)
         self.admin_button.setText("Lock")
         self._relock.start()
-        self._window.status.show_info(
+        self.lockChanged.emit(False)
+        self.message.emit(
             f"Administrator mode for {ADMIN_UNLOCK_S // 60} minutes: cluster, sign-out, "
             "settings and closing are unlocked. Press Lock when done."
         )
@@ -119,14 +140,17 @@ class AdminControls(QWidget):
     def _admin_clicked(self) -> None:
         if self.unlocked:
             self.lock()
-            self._window.status.show_info("Locked. Staff mode.")
+            self.message.emit("Locked. Staff mode.")
             return
         self.ask_pin(self._unlock)
 
     def ask_pin(self, then: Callable[[], None]) -> AdminPinDialog:
         """Open the PIN dialog (non-blocking); ``then()`` runs only after the right PIN."""
         dialog = AdminPinDialog(
-            self._settings.policy.admin_pin_hash, attempts=self._attempts, parent=self._window
+            self._check_pin,
+            has_pin=bool(self._settings.policy.admin_pin_hash),
+            attempts=self._attempts,
+            parent=self.window(),
         )
         dialog.setObjectName("adminPinDialog")
         dialog.accepted.connect(then)
@@ -136,7 +160,7 @@ class AdminControls(QWidget):
 
     def _on_idle(self) -> None:
         """Nobody touched the PC for a while: the next person sees no customer data."""
-        self._window.new_customer()
+        self.idleTimedOut.emit()
         self.lock()
 
     # --- settings ------------------------------------------------------------------------
@@ -147,8 +171,8 @@ class AdminControls(QWidget):
             return
         from capdesk.ui.account.settings_dialog import SettingsDialog  # only when asked for
 
-        dialog = SettingsDialog(self._settings, self._window)
-        dialog.settingsChanged.connect(self._window.apply_settings)
+        dialog = SettingsDialog(self._settings, self.window())
+        dialog.settingsChanged.connect(self.settingsSaved)
         dialog.settingsChanged.connect(
             lambda _names: self.idle.set_timeout(self._settings.idle_timeout)
         )
@@ -158,13 +182,3 @@ class AdminControls(QWidget):
     def _unlock_then_open_settings(self) -> None:
         self._unlock()
         self.open_settings()
-
-    # --- closing ---------------------------------------------------------------------------
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self._window and event.type() == QEvent.Type.Close:
-            if self.unlocked:
-                self.close_policy.allow_next_close()
-            if not self.close_policy.should_close(event):
-                return True  # refused: the window never sees it
-        return super().eventFilter(watched, event)

@@ -7,17 +7,16 @@ touch-friendly stylesheet (``resources/kiosk.qss``). The administrator PIN, the
 idle timeout and the single instance live in their own modules; the main window
 wires them together.
 
-These helpers only change a window's flags, state and stylesheet, and remember the
-previous ones so :func:`leave_kiosk` restores them (an administrator switching kiosk
-mode off without restarting). Locking down Windows itself (the taskbar, Ctrl+Alt+Del,
-other programs) is the job of Windows' Assigned Access / Shell Launcher; see
-``installer/README.md``.
+These helpers only change a window's flags, state and stylesheet; kiosk mode is
+chosen at start and lasts until the program ends, so nothing here undoes them. The
+closing rule is a :class:`ClosePolicy` that the window asks in its own ``closeEvent``.
+Locking down Windows itself (the taskbar, Ctrl+Alt+Del, other programs) is the job of
+Windows' Assigned Access / Shell Launcher; see ``installer/README.md``.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal
@@ -73,27 +72,18 @@ def kiosk_flags(flags: Qt.WindowType) -> Qt.WindowType:
     )
 
 
-@dataclass(frozen=True)
-class KioskState:
-    """What :func:`apply_kiosk` changed, so :func:`leave_kiosk` can put it back."""
-
-    flags: Qt.WindowType
-    window_state: Qt.WindowState
-    stylesheet: str
-
-
-def apply_kiosk(window: QWidget, *, stylesheet: str | None = None) -> KioskState:
-    """Put ``window`` in kiosk mode; returns the previous state.
+def apply_kiosk(window: QWidget, *, stylesheet: str | None = None) -> None:
+    """Put ``window`` in kiosk mode (for the rest of the run).
 
     ``stylesheet`` defaults to ``resources/kiosk.qss``; it is appended to the
     window's own stylesheet, so the window's styling still applies underneath.
     """
-    previous = KioskState(window.windowFlags(), window.windowState(), window.styleSheet())
+    own_stylesheet = window.styleSheet()
     extra = load_kiosk_stylesheet() if stylesheet is None else stylesheet
     was_visible = window.isVisible()
     window.setWindowFlags(kiosk_flags(window.windowFlags()))  # hides a visible window
     if extra:
-        window.setStyleSheet(f"{previous.stylesheet}\n{extra}" if previous.stylesheet else extra)
+        window.setStyleSheet(f"{own_stylesheet}\n{extra}" if own_stylesheet else extra)
     screen = window.screen() or QGuiApplication.primaryScreen()
     if screen is not None:  # without a window manager (some kiosk shells) nobody else sizes it
         window.setGeometry(screen.geometry())
@@ -103,18 +93,6 @@ def apply_kiosk(window: QWidget, *, stylesheet: str | None = None) -> KioskState
     if was_visible:
         window.show()
     log.info("kiosk mode on")
-    return previous
-
-
-def leave_kiosk(window: QWidget, previous: KioskState) -> None:
-    """Undo :func:`apply_kiosk` (an administrator turned kiosk mode off)."""
-    was_visible = window.isVisible()
-    window.setWindowFlags(previous.flags)
-    window.setStyleSheet(previous.stylesheet)
-    window.setWindowState(previous.window_state & ~Qt.WindowState.WindowFullScreen)
-    if was_visible:
-        window.show()
-    log.info("kiosk mode off")
 
 
 class ClosePolicy(QObject):

@@ -122,6 +122,18 @@ def test_signed_in_label_and_buttons(qtbot, selector):
         qtbot.mouseClick(selector.sign_in_button, Qt.MouseButton.LeftButton)
 
 
+def test_while_the_sign_in_is_read_nothing_is_claimed(selector):
+    """The window reads the password store in a worker after a cluster change: until it
+    answers, the last cluster's till must not show, nor its sign-out."""
+    selector.set_signed_in("till.of.the.last.cluster")
+    selector.set_signed_in_unknown()
+    assert selector.status.text() == ""
+    assert not selector.sign_out_button.isEnabled()
+    selector.set_signed_in("store.till")
+    assert selector.status.text() == "Signed in as store.till"
+    assert selector.sign_out_button.isEnabled()
+
+
 def test_locked_by_policy(qtbot, selector):
     selector.set_signed_in("till.one")
     selector.set_locked(True)
