@@ -119,7 +119,7 @@ def main() -> int:
         clock.advance(4.3)
         await asyncio.sleep(0.5)  # the window's wait timer ticks
         await shot("otp-waiting")
-        window.cancel_fetch()
+        window.otp_flow.cancel()
         await asyncio.sleep(0.1)  # the cancelled task finishes on the loop, not in a grab
         window.training_controls.set_scenario("normal")
         service.set_training_scenario("normal")

@@ -133,7 +133,7 @@ class Session:
 
     def sign_in(self, *, oauth: bool, wrong: str, right: str) -> None:
         """Open the dialog, try the wrong secret, then the right one, and save."""
-        self.window.open_sign_in()
+        self.window.account_flow.open_sign_in()
         dialog = [d for d in self.window.findChildren(SignInDialog) if d.isVisible()][-1]
         qtbot = self.qtbot
         if oauth:
@@ -193,7 +193,7 @@ def run_window_session(session: Session) -> None:
     session.fail_fetch("malformed_body", ASHA)  # the cut-off body held the OTP code
     session.fail_fetch("rate_limit", ASHA)
 
-    session.window.choose_cluster(session.clusters[OAUTH_CLUSTER_KEY])
+    session.window.account_flow.choose_cluster(session.clusters[OAUTH_CLUSTER_KEY])
     session.sign_in(oauth=True, wrong=WRONG_SECRET, right=OAUTH_SECRET)
     session.fetch_and_copy(ASHA)
     session.cards(2)

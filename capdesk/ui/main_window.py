@@ -20,15 +20,13 @@ from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from capdesk import __version__
-from capdesk.api.auth import Credentials
 from capdesk.api.clusters import Cluster
 from capdesk.api.errors import CapdeskError
-from capdesk.api.models import OtpLookup
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.local_faults import log_unavailable
-from capdesk.services import DeskService, SignInStatus
+from capdesk.services import DeskService
 from capdesk.ui.account.cluster_selector import ClusterSelector
-from capdesk.ui.account.sign_in_dialog import SignInDialog
+from capdesk.ui.account.flow import AccountFlow
 from capdesk.ui.cards.flow import CardsFlow
 from capdesk.ui.cards.panel import CardPanel
 from capdesk.ui.common.clipboard_guard import ClipboardGuard
@@ -47,8 +45,6 @@ from capdesk.ui.training.controls import TrainingControls, chosen_sentence
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# The task that reads who is signed in (tests wait for it to know the window is ready).
-SIGN_IN_STATUS = "sign-in-status"
 
 # objectNames in the order Tab visits them: top to bottom, left to right (_set_tab_order).
 TAB_ORDER = (  # noqa: SIM905 (a line per area of the window reads better)
@@ -90,7 +86,6 @@ class MainWindow(QMainWindow):
         self.clock = clock
         self.keeper = TaskKeeper()
         self._closed = False  # late task callbacks must not touch a closed window
-        self._sign_in_shown = 0  # bumped whenever "Signed in as …" changes or is asked
         self.setWindowTitle(f"capdesk {__version__}")
         self.setObjectName("mainWindow")
 
@@ -113,6 +108,15 @@ class MainWindow(QMainWindow):
             status=self.status,
             clock=clock,
             parent=self,
+        )
+        self.account_flow = AccountFlow(
+            service=service,
+            keeper=self.keeper,
+            run=self._run,
+            show_error=self._show_error,
+            selector=self.cluster_selector,
+            status=self.status,
+            dialog_parent=self,
         )
         self.cards_flow = CardsFlow(
             service=service,
@@ -138,11 +142,10 @@ class MainWindow(QMainWindow):
         for notice in notices:
             self.notice.add(notice)
         self.cards_flow.load_history()
-        self.identifier_form.set_account_ids(service.account_ids(service.cluster))
         self.cluster_selector.set_clusters(self._cluster_list(), service.cluster.key)
         if not kiosk:  # in kiosk mode the admin controls decide
             self.cluster_selector.set_locked(settings.is_locked("last_cluster"))
-        self._show_cluster(service.cluster)
+        self.account_flow.show_cluster(service.cluster)
         self.identifier_form.setFocus()
 
     # --- layout --------------------------------------------------------------------------
@@ -182,12 +185,11 @@ class MainWindow(QMainWindow):
         set_tab_order(self.findChild(QWidget, name) for name in TAB_ORDER)
 
     def _connect(self) -> None:
-        self.cluster_selector.clusterChosen.connect(self.choose_cluster)
-        self.cluster_selector.signInRequested.connect(self.open_sign_in)
-        self.cluster_selector.signOutRequested.connect(self.sign_out)
-        self.identifier_form.fetchRequested.connect(self.fetch_otp)
+        self.account_flow.leaving.connect(self.new_customer)
+        self.account_flow.clusterShown.connect(self._show_cluster)
+        self.identifier_form.fetchRequested.connect(self.otp_flow.fetch)
         self.identifier_form.newCustomerRequested.connect(self.new_customer)
-        self.identifier_form.cancelRequested.connect(self.cancel_fetch)
+        self.identifier_form.cancelRequested.connect(self.otp_flow.cancel)
         self.identifier_form.lookupChanged.connect(self.otp_flow.lookup_changed)
         self.otp_flow.shown.connect(self.otpShown)
         self.training_controls.simulateOtpRequested.connect(self.simulate_otp_request)
@@ -227,96 +229,12 @@ class MainWindow(QMainWindow):
         return clusters
 
     def _show_cluster(self, cluster: Cluster) -> None:
+        """What belongs to the current cluster: the training banner and row, its account ids."""
         self.banner.setVisible(cluster.training)
         self.training_controls.setVisible(cluster.training)
-        # Training signs in by itself with its demo till: nothing to sign in or out of.
-        self.cluster_selector.sign_in_button.setVisible(not cluster.training)
-        self.cluster_selector.sign_out_button.setVisible(not cluster.training)
-        self._read_sign_in(cluster)
-
-    def _read_sign_in(self, cluster: Cluster) -> None:
-        """Show who is signed in to ``cluster`` once the service has read it in a worker
-        (the password store may block). Meanwhile nothing is claimed; an answer for a
-        cluster no longer current, or older than a sign-in or sign-out, is dropped."""
-        self._sign_in_shown += 1
-        read = self._sign_in_shown
-        self.keeper.cancel(SIGN_IN_STATUS)
-        self.cluster_selector.set_signed_in_unknown()
-
-        def known(status: SignInStatus) -> None:
-            if read != self._sign_in_shown or cluster != self.service.cluster:
-                return
-            name, problem = status
-            self.cluster_selector.set_signed_in(name)
-            if problem is not None:  # no or a locked password store: say what to do now
-                self._show_error(problem)
-
-        self._run(self.service.sign_in_status(cluster), key=SIGN_IN_STATUS, on_result=known)
-
-    def choose_cluster(self, cluster: Cluster) -> None:
-        self.new_customer()
-        self.service.select_cluster(cluster)
         self.identifier_form.set_account_ids(self.service.account_ids(cluster))
-        self._show_cluster(cluster)
-        self.status.show_info(f"Now working on {cluster.label}.")
-
-    def open_sign_in(self) -> SignInDialog | None:
-        """Open the (window-modal) sign-in dialog for the current cluster; it is deleted
-        however it closes (Save, Cancel, Esc, close box)."""
-        cluster = self.service.cluster
-        if cluster.training:
-            self.status.show_info("The training cluster signs in by itself with its demo till.")
-            return None
-        dialog = SignInDialog(
-            cluster.label,
-            lambda credentials: self.service.test_credentials(cluster, credentials),
-            self,
-        )
-        dialog.setObjectName("signInDialog")
-        dialog.accepted.connect(lambda: self._save_sign_in(cluster, dialog.credentials()))
-        dialog.finished.connect(dialog.deleteLater)  # emitted before accepted: deferred
-        dialog.open()
-        return dialog
-
-    def _save_sign_in(self, cluster: Cluster, credentials: Credentials | None) -> None:
-        if credentials is None:
-            return
-        self._run(
-            self.service.sign_in(cluster, credentials, test_first=False),
-            key="sign-in",
-            on_result=lambda name: self._signed_in(cluster, name),
-        )
-
-    def _signed_in(self, cluster: Cluster, name: str) -> None:
-        if cluster == self.service.cluster:
-            self._sign_in_shown += 1  # newer than any read still on its way
-            self.cluster_selector.set_signed_in(name)
-        self.status.show_success(f"Signed in to {cluster.label} as {name}.")
-
-    def sign_out(self) -> None:
-        cluster = self.service.cluster
-        if cluster.training:
-            return
-        self.new_customer()  # nothing about the last customer stays once the till leaves
-        self._run(
-            self.service.sign_out(cluster),
-            key="sign-in",
-            on_result=lambda _: self._signed_out(cluster),
-        )
-
-    def _signed_out(self, cluster: Cluster) -> None:
-        if cluster == self.service.cluster:
-            self._sign_in_shown += 1  # newer than any read still on its way
-            self.cluster_selector.set_signed_in(None)
-        self.status.show_info(f"Signed out of {cluster.label}. The credentials were removed.")
 
     # --- OTP -----------------------------------------------------------------------------
-
-    def fetch_otp(self, lookup: OtpLookup) -> None:
-        self.otp_flow.fetch(lookup)
-
-    def cancel_fetch(self) -> None:
-        self.otp_flow.cancel()
 
     def new_customer(self) -> None:
         """Clear everything about the current customer: the next one never sees it.

@@ -336,7 +336,7 @@ def test_signing_in_to_a_locked_password_store_says_what_to_do(qtbot, desk, simu
     d = desk(cluster=custom_cluster(simulator.base_url))
     till = BasicCredentials.from_password("training.till", "training123")
     with qtbot.waitSignal(d.window.operationFailed, timeout=5000) as failed:
-        d.window._save_sign_in(d.service.cluster, till)  # what the dialog's Save does
+        d.window.account_flow.save_sign_in(d.service.cluster, till)  # what the dialog's Save does
     assert failed.args[0].sentence == KeyringIsLocked.default_sentence
     assert d.text("statusMessage") == KeyringIsLocked.default_sentence
     assert d.text("signedInAs") == "Not signed in"

@@ -113,7 +113,7 @@ def test_identifiers_never_reach_the_log_in_full(
 
     failing = custom_cluster(failing_address)
     off_gui_thread(CredentialStore().save, failing.key, TILL)  # as the sign-in dialog would
-    d.window.choose_cluster(failing)
+    d.window.account_flow.choose_cluster(failing)
     error = look_up(qtbot, d, name, value, account_id, succeed=False)
     assert error.kind == "network"
 

@@ -270,7 +270,7 @@ def test_window_shows_server_text_as_characters(qtbot, window_on, payload: str) 
 
         # Signing in: the rejection's support details are the result's tooltip.
         replies[OTP_PATH] = error_answer(payload, status=401, code=401)
-        dialog = window.open_sign_in()
+        dialog = window.account_flow.open_sign_in()
         assert dialog is not None
         try:
             dialog.username.setText("store.till")

@@ -133,16 +133,16 @@ def test_a_fetch_that_starts_hides_the_previous_code_and_a_failure_keeps_it_hidd
     assert not d.child("cancelFetchButton").isVisible()
 
 
-def test_changing_cluster_or_signing_out_hides_the_code(qtbot, desk):
+def test_changing_cluster_hides_the_code(qtbot, desk):
+    """Signing out hides it too: test_main_window_sign_in's sign-out test checks that."""
     d = desk()
     _fetch_ashas_code(qtbot, d)
     eu = d.service.clusters["eu"]
-    d.window.choose_cluster(eu)
+    d.window.account_flow.choose_cluster(eu)
     _assert_code_gone(d)
-    d.window.choose_cluster(d.service.clusters["training"])
+    d.window.account_flow.choose_cluster(d.service.clusters["training"])
     _fetch_ashas_code(qtbot, d)
-    d.window.sign_out()  # training has no sign-out: the customer still goes
-    d.window.new_customer()
+    d.window.account_flow.choose_cluster(eu)
     _assert_code_gone(d)
 
 

@@ -42,7 +42,8 @@ from capdesk.simulator import TrainingSimulator
 from capdesk.store.history import CardHistory, HistoryEntry
 from capdesk.store.policy import load_policy
 from capdesk.store.thread_guard import forbid_blocking_on, violations
-from capdesk.ui.main_window import SIGN_IN_STATUS, MainWindow
+from capdesk.ui.account.flow import SIGN_IN_STATUS
+from capdesk.ui.main_window import MainWindow
 from tests.fake_clock import FakeClock
 
 DEMO_MOBILE = "919876543210"  # Asha Rao (ARCHITECTURE.md demo data)
