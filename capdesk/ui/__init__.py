@@ -1,1 +1,2 @@
-"""Widgets only: one widget per module. No HTTP here — widgets call services through tasks."""
+"""Widgets and the flows that wire them, by feature. No HTTP and no store here: the
+window talks only to :class:`capdesk.services.DeskService`, through tasks."""
