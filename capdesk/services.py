@@ -17,8 +17,9 @@ the HTTP client is imported and the training simulator imported and started by
 painted (a call made earlier simply does that itself, in its worker).
 
 This is the window's only door to the stores: the history file is opened, read,
-exported and closed in workers, and the keyring is read in workers too (who is signed
-in is an async question). Workers never read the settings: ``QSettings`` belongs to
+exported and closed off the GUI thread by :class:`~capdesk.history_access.HistoryAccess`,
+which the service composes, and the keyring is read in workers too (who is signed in is
+an async question). Workers never read the settings: ``QSettings`` belongs to
 the GUI thread (reentrant, not thread-safe), so what a client is built from is read
 on the calling thread as a frozen :class:`~capdesk.api.client_factory.ClientOptions`
 and handed over, and clients are built only by
@@ -28,11 +29,10 @@ and handed over, and clients are built only by
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import CancelledError, Executor
+from concurrent.futures import Executor
 from concurrent.futures import Future as ConcurrentFuture
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -49,7 +49,7 @@ from capdesk.api.errors import CapdeskError, ErrorDetails, InvalidInput, NotSign
 from capdesk.api.models import OtpLookup, OtpResult
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.executor import DaemonThreadExecutor
-from capdesk.local_faults import CardsNeedHistory, history_unusable
+from capdesk.history_access import HistoryAccess
 from capdesk.store.history import CardHistory, HistoryEntry, HistoryError
 
 if TYPE_CHECKING:  # imported where used, in worker threads: the first screen needs none
@@ -69,11 +69,6 @@ CLOSING = "capdesk is closing, so this was not done. Open capdesk again to do it
 # on the server, and its answer is recorded only if it arrives before the history
 # closes. Bounded, so that closing the window still ends the program within a second.
 CARD_CLOSE_GRACE_S = 0.6
-
-# How long starting the training cluster waits for the history to open (it needs the
-# training numbers already issued). Opening takes milliseconds; SQLite's busy timeout
-# (another process writing) is 5 s. Past this the run only loses that guarantee.
-HISTORY_OPEN_WAIT_S = 10.0
 
 # Who is signed in to a cluster, and why that could not be read (see sign_in_status).
 SignInStatus = tuple[str | None, CapdeskError | None]
@@ -101,18 +96,6 @@ class DeskService:
         that give one history to several services). Neither: no card numbers at all."""
         self.settings = settings
         self.credential_store = credential_store
-        self.history = history
-        # Why the history is not to be used (it failed to open or to read): card
-        # numbers are then refused before any call, since none could be saved first.
-        self.history_problem: CapdeskError | None = None
-        self._history_read: asyncio.Future[list[HistoryEntry]] | None = None
-        self._history_opening: ConcurrentFuture[None] | None = None
-        self._owns_history = history is None and history_file is not None
-        # The training numbers already issued, read with the history in its worker, so
-        # that starting the training cluster (on any thread) never reads SQLite itself.
-        self._training_taken: set[str] | None = None
-        if history is None and history_file is None:
-            self.history_problem = HistoryError()
         self.clusters = clusters
         self.clock = clock
         self._owns_executor = executor is None
@@ -130,8 +113,7 @@ class DeskService:
         self._card_calls: set[ConcurrentFuture[HistoryEntry]] = set()  # sent, not answered
         self.training: TrainingSimulator | None = None
         self.cluster = initial_cluster or clusters.get(settings.last_cluster, TRAINING)
-        if self._owns_history and history_file is not None:
-            self._history_opening = self._executor.submit(self._open_history, Path(history_file))
+        self._history_access = HistoryAccess(executor, history_file=history_file, history=history)
 
     # --- running blocking work -----------------------------------------------------
 
@@ -185,7 +167,9 @@ class DeskService:
                 raise CapdeskError(CLOSING)
             if self.training is not None:
                 return self.training
-        taken = self._training_numbers() if self._simulator_factory is None else set()
+        taken = (
+            self._history_access.training_numbers() if self._simulator_factory is None else set()
+        )
         with self._lock:
             if self._closed:
                 raise CapdeskError(CLOSING)
@@ -200,26 +184,6 @@ class DeskService:
                 self.training = simulator
                 log.info("Training cluster running at %s", simulator.base_url)
             return self.training
-
-    def _training_numbers(self) -> set[str]:
-        """The history's training numbers, so a new simulator run never repeats one.
-        An unreadable history only loses that guarantee (the run still starts at a
-        random point): training must go on working without it."""
-        opening = self._history_opening
-        if opening is not None:
-            try:
-                opening.result(timeout=HISTORY_OPEN_WAIT_S)  # done long before, normally
-            except (TimeoutError, CancelledError):
-                log.warning("Training numbers not read: the history did not open in time")
-            return set(self._training_taken or ())
-        history = self.history  # one the caller owns and opened
-        try:
-            if history is None or self.history_problem is not None:
-                return set()
-            return history.training_numbers()
-        except HistoryError as error:
-            log.warning("Training numbers not read from the history: %s", error.kind)
-            return set()
 
     def base_url(self, cluster: Cluster) -> str:
         if cluster.training:
@@ -253,65 +217,32 @@ class DeskService:
 
     # --- the card-number history ---------------------------------------------------------
 
-    def _open_history(self, path: Path) -> None:
-        """Open the window's history and read its training numbers. Runs in a worker; a
-        file that cannot be opened becomes ``history_problem`` (the window says so)."""
-        try:
-            history = CardHistory(path)
-        except HistoryError as error:
-            log.warning("Card history cannot be opened: %s", error.details.as_text())
-            self.history_problem = history_unusable(error)
-            return
-        try:
-            taken = history.training_numbers()
-        except HistoryError as error:
-            log.warning("Training numbers not read from the history: %s", error.kind)
-            taken = set()
-        with self._lock:
-            closed = self._closed
-            if not closed:
-                self.history, self._training_taken = history, taken
-        if closed:  # close() has already let go of the history: nobody else will close it
-            history.close()
+    @property
+    def history(self) -> CardHistory | None:
+        """The open history (None until it has opened, or when it cannot be)."""
+        return self._history_access.history
 
-    async def _history_opened(self) -> None:
-        """Wait until the history file is open, or failed to (``history_problem``)."""
-        opening = self._history_opening
-        if opening is not None and not opening.done():
-            await asyncio.wrap_future(opening)
+    @property
+    def history_problem(self) -> CapdeskError | None:
+        """Why the history is not to be used (it failed to open or to read): card numbers
+        are then refused before any call, since none could be saved first."""
+        return self._history_access.problem
+
+    def history_unusable(self, problem: CapdeskError) -> None:
+        """The history could not be read: show none of it, and generate no card numbers."""
+        self._history_access.unusable(problem)
 
     async def history_entries(
         self, search: str | None = None, limit: int | None = None
     ) -> list[HistoryEntry]:
-        """Numbers from the history, newest first, read in a worker (SQLite): every one,
-        those matching ``search`` (part of the number, cluster, till or request id), at
-        most ``limit`` of them (a page).
-
-        A row that cannot be read makes the history unusable (see ``history_problem``):
-        card numbers are then refused before any call, so none is consumed unsaved."""
-        await self._history_opened()
-        history = self.history
-        if history is None or self.history_problem is not None:
-            raise self.history_problem or HistoryError()
-        self._history_read = asyncio.ensure_future(self._in_worker(history.entries, search, limit))
-        try:
-            return await asyncio.shield(self._history_read)
-        except HistoryError as error:
-            problem = history_unusable(error)
-            self.history_unusable(problem)
-            raise problem from None
+        """Numbers from the history, newest first, read in a worker: every one, those
+        matching ``search``, at most ``limit`` (see
+        :meth:`~capdesk.history_access.HistoryAccess.entries`)."""
+        return await self._history_access.entries(search, limit)
 
     async def export_history(self, path: Path, entries: list[HistoryEntry] | None) -> int:
         """Write ``entries`` (None: all) as CSV to ``path`` in a worker; returns the count."""
-        await self._history_opened()
-        history = self.history
-        if history is None:
-            raise self.history_problem or HistoryError()
-        return await self._in_worker(history.export_csv, path, entries)
-
-    def history_unusable(self, problem: CapdeskError) -> None:
-        """The history could not be read: show none of it, and generate no card numbers."""
-        self.history_problem = problem
+        return await self._history_access.export(path, entries)
 
     def account_ids(self, cluster: Cluster) -> dict[str, str]:
         """The account id per source for ``cluster`` (see ``Settings.account_ids``)."""
@@ -443,12 +374,9 @@ class DeskService:
     # --- card numbers --------------------------------------------------------------------
 
     def _generate_and_record(
-        self, client: CapillaryClient, cluster: Cluster, till: str
+        self, client: CapillaryClient, cluster: Cluster, till: str, history: CardHistory
     ) -> HistoryEntry:
         """One number, recorded durably before anyone sees it. Runs in a worker."""
-        history = self.history
-        if history is None:  # checked before the batch too: never consume what can't be kept
-            raise CardsNeedHistory()
         result = client.generate_card_number()
         try:
             return history.append(
@@ -467,10 +395,10 @@ class DeskService:
             ) from None
 
     def _card_call(
-        self, client: CapillaryClient, cluster: Cluster, till: str
+        self, client: CapillaryClient, cluster: Cluster, till: str, history: CardHistory
     ) -> asyncio.Future[HistoryEntry]:
         """One card-number call in a worker, remembered until answered (see close())."""
-        call = self._executor.submit(self._generate_and_record, client, cluster, till)
+        call = self._executor.submit(self._generate_and_record, client, cluster, till, history)
         with self._lock:
             self._card_calls.add(call)
         call.add_done_callback(self._card_call_done)  # runs in the worker thread
@@ -501,15 +429,8 @@ class DeskService:
         if count < 1:
             raise InvalidInput("Choose how many card numbers to generate (at least 1).")
         cluster, options = self.cluster, self._options()
-        await self._history_opened()
-        reading = self._history_read
-        if reading is not None and not reading.done():  # the window's first read of it
-            with contextlib.suppress(Exception):
-                await asyncio.shield(reading)
-        if self.history is None or self.history_problem is not None:
-            # Before any call: a number that cannot be saved first is not consumed at all.
-            problem = self.history_problem
-            raise CardsNeedHistory(details=problem.details if problem is not None else None)
+        # Before any call: a number that cannot be saved first is not consumed at all.
+        history = await self._history_access.for_cards()
         client, till = await self._in_worker(self._client, cluster, options)
         cancel = cancel or asyncio.Event()
         received: list[HistoryEntry] = []
@@ -521,7 +442,7 @@ class DeskService:
             try:
                 while remaining > 0 and not cancel.is_set() and not errors:
                     remaining -= 1
-                    entry = await self._card_call(client, cluster, till)
+                    entry = await self._card_call(client, cluster, till, history)
                     received.append(entry)
                     on_number(entry)
             except Exception as error:  # CapdeskError, or a bug in on_number: stop the batch
@@ -590,35 +511,4 @@ class DeskService:
         self.forget_clients()
         if training is not None:
             training.stop()
-        if self._owns_history:
-            with self._lock:
-                history = self.history
-            if history is not None:
-                await _in_own_thread(history.close, name="capdesk-history-close")
-
-
-async def _in_own_thread(fn: Callable[[], None], *, name: str) -> None:
-    """Run ``fn`` in a new daemon thread and wait for it without blocking the loop: work
-    done while closing, once the workers have been let go."""
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
-
-    def settle(error: BaseException | None) -> None:
-        if done.done():
-            return
-        if error is None:
-            done.set_result(None)
-        else:
-            done.set_exception(error)
-
-    def run() -> None:
-        error: BaseException | None = None
-        try:
-            fn()
-        except BaseException as raised:  # handed to the awaiting coroutine
-            error = raised
-        with contextlib.suppress(RuntimeError):  # the loop closed without waiting
-            loop.call_soon_threadsafe(settle, error)
-
-    threading.Thread(target=run, name=name, daemon=True).start()
-    await done
+        await self._history_access.close()
