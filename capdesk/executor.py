@@ -3,7 +3,7 @@
 ``concurrent.futures.ThreadPoolExecutor`` joins its workers at interpreter exit, so
 a network call stuck in a 20-second read would keep a closed window's process
 alive for 20 seconds. capdesk's blocking calls all have timeouts and their results
-are written durably inside the worker (see :mod:`capdesk.services`), so at exit
+are written durably inside the worker (see :mod:`capdesk.card_batches`), so at exit
 nothing is lost by simply not waiting: these workers are daemon threads.
 """
 

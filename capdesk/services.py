@@ -6,10 +6,10 @@ on the qasync loop, so their results and errors arrive on the GUI thread.
 
 No Qt here: the same service runs under plain asyncio in tests and benchmarks.
 
-Card numbers are precious (each call consumes one): a worker thread generates a
-number *and* appends it to the durable history in one step, so a number that
-came back is recorded even if the window closes or the batch is cancelled while
-it was in flight.
+Card numbers are precious (each call consumes one): a number that came back is
+recorded in the durable history before anyone sees it, even if the window closes or
+the batch is cancelled while it was in flight. The batches themselves are run by
+:class:`~capdesk.card_batches.CardBatches`, which the service composes.
 
 Nothing the first screen does not need is done while the window is being built:
 the HTTP client is imported and the training simulator imported and started by
@@ -47,10 +47,11 @@ from capdesk.api.client_factory import (
 from capdesk.api.clusters import TRAINING, Cluster
 from capdesk.api.errors import CapdeskError, ErrorDetails, InvalidInput, NotSignedIn
 from capdesk.api.models import OtpLookup, OtpResult
+from capdesk.card_batches import CardBatches
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.executor import DaemonThreadExecutor
 from capdesk.history_access import HistoryAccess
-from capdesk.store.history import CardHistory, HistoryEntry, HistoryError
+from capdesk.store.history import CardHistory, HistoryEntry
 
 if TYPE_CHECKING:  # imported where used, in worker threads: the first screen needs none
     from capdesk.api.client import CapillaryClient
@@ -64,11 +65,6 @@ T = TypeVar("T")
 
 # What a call started while the window closes says, should anything still show it.
 CLOSING = "capdesk is closing, so this was not done. Open capdesk again to do it."
-
-# How long close() lets card-number calls already sent finish: each consumed a number
-# on the server, and its answer is recorded only if it arrives before the history
-# closes. Bounded, so that closing the window still ends the program within a second.
-CARD_CLOSE_GRACE_S = 0.6
 
 # Who is signed in to a cluster, and why that could not be read (see sign_in_status).
 SignInStatus = tuple[str | None, CapdeskError | None]
@@ -110,10 +106,10 @@ class DeskService:
         self._lock = threading.RLock()
         self._simulator_factory = simulator_factory
         self._closed = False
-        self._card_calls: set[ConcurrentFuture[HistoryEntry]] = set()  # sent, not answered
         self.training: TrainingSimulator | None = None
         self.cluster = initial_cluster or clusters.get(settings.last_cluster, TRAINING)
         self._history_access = HistoryAccess(executor, history_file=history_file, history=history)
+        self._card_batches = CardBatches(executor)
 
     # --- running blocking work -----------------------------------------------------
 
@@ -373,41 +369,6 @@ class DeskService:
 
     # --- card numbers --------------------------------------------------------------------
 
-    def _generate_and_record(
-        self, client: CapillaryClient, cluster: Cluster, till: str, history: CardHistory
-    ) -> HistoryEntry:
-        """One number, recorded durably before anyone sees it. Runs in a worker."""
-        result = client.generate_card_number()
-        try:
-            return history.append(
-                result.number,
-                cluster=cluster.label,
-                till=till,
-                request_id=result.request_id,
-                training=cluster.training,  # simulated numbers are never real cards
-            )
-        except HistoryError as error:
-            # The number is consumed either way: say it, so staff can still write it down.
-            raise HistoryError(
-                f"Card number {result.number} was generated but could not be saved in the "
-                "history. Write it down now, then call support.",
-                error.details,
-            ) from None
-
-    def _card_call(
-        self, client: CapillaryClient, cluster: Cluster, till: str, history: CardHistory
-    ) -> asyncio.Future[HistoryEntry]:
-        """One card-number call in a worker, remembered until answered (see close())."""
-        call = self._executor.submit(self._generate_and_record, client, cluster, till, history)
-        with self._lock:
-            self._card_calls.add(call)
-        call.add_done_callback(self._card_call_done)  # runs in the worker thread
-        return asyncio.wrap_future(call)
-
-    def _card_call_done(self, call: ConcurrentFuture[HistoryEntry]) -> None:
-        with self._lock:
-            self._card_calls.discard(call)
-
     async def generate_card_numbers(
         self,
         count: int,
@@ -432,31 +393,9 @@ class DeskService:
         # Before any call: a number that cannot be saved first is not consumed at all.
         history = await self._history_access.for_cards()
         client, till = await self._in_worker(self._client, cluster, options)
-        cancel = cancel or asyncio.Event()
-        received: list[HistoryEntry] = []
-        errors: list[Exception] = []
-        remaining = count
-
-        async def worker() -> None:
-            nonlocal remaining
-            try:
-                while remaining > 0 and not cancel.is_set() and not errors:
-                    remaining -= 1
-                    entry = await self._card_call(client, cluster, till, history)
-                    received.append(entry)
-                    on_number(entry)
-            except Exception as error:  # CapdeskError, or a bug in on_number: stop the batch
-                errors.append(error)
-
-        workers = [asyncio.ensure_future(worker()) for _ in range(max(1, min(concurrency, count)))]
-        try:
-            await asyncio.gather(*workers)
-        finally:
-            for task in workers:  # only still running when we were cancelled
-                task.cancel()
-        if errors:
-            raise errors[0]
-        return received
+        return await self._card_batches.generate(
+            count, client, cluster, till, history, on_number, cancel, concurrency
+        )
 
     # --- kiosk administrator PIN --------------------------------------------------------
 
@@ -480,32 +419,18 @@ class DeskService:
         """Release clients and the training server, then close the history it opened.
 
         Calls not started yet are dropped (nothing was sent). Card-number calls already
-        sent get up to :data:`CARD_CLOSE_GRACE_S` to be answered and recorded; the
-        connections and the history are closed only after that (the history in a thread
-        of its own: closing SQLite may wait, and the workers are gone by then). Nothing
-        else is waited for: a stuck OTP look-up is simply abandoned (its worker thread
-        is a daemon). A history the caller gave is left open for the caller to close.
+        sent get up to :data:`~capdesk.card_batches.CARD_CLOSE_GRACE_S` to be answered
+        and recorded; the connections and the history are closed only after that (the
+        history in a thread of its own: closing SQLite may wait, and the workers are gone
+        by then). Nothing else is waited for: a stuck OTP look-up is simply abandoned (its
+        worker thread is a daemon). A history the caller gave is left open for the caller
+        to close.
         """
         with self._lock:
             self._closed = True
         if self._owns_executor:
             self._executor.shutdown(wait=False, cancel_futures=True)
-        with self._lock:
-            sent = [call for call in self._card_calls if not call.done()]
-        if sent:
-            _done, late = await asyncio.wait(
-                [asyncio.wrap_future(call) for call in sent], timeout=CARD_CLOSE_GRACE_S
-            )
-            for waiter in late:
-                # Cancelled, an answer arriving after the loop closed is dropped quietly
-                # instead of raising "Event loop is closed" in the worker thread.
-                waiter.cancel()
-            if late:
-                log.warning(
-                    "%d card-number call(s) still unanswered at exit; their numbers may be "
-                    "missing from the history",
-                    len(late),
-                )
+        await self._card_batches.wait_for_sent()
         with self._lock:
             training, self.training = self.training, None
         self.forget_clients()

@@ -46,7 +46,9 @@ def _offences(
     return offences
 
 
-@pytest.mark.parametrize("layer", ["api", "store", "simulator", "services.py", "history_access.py"])
+@pytest.mark.parametrize(
+    "layer", ["api", "store", "simulator", "services.py", "history_access.py", "card_batches.py"]
+)
 def test_the_lower_layers_know_no_qt(layer):
     assert _offences(_modules(layer), ("PySide6", "qasync", "capdesk.ui")) == []
 
