@@ -107,6 +107,8 @@ class DeskService:
         self._simulator_factory = simulator_factory
         self._closed = False
         self.training: TrainingSimulator | None = None
+        self._scenario_wanted = "normal"
+        self._scenario_lock = threading.Lock()  # one scenario switch applied at a time
         self.cluster = initial_cluster or clusters.get(settings.last_cluster, TRAINING)
         self._history_access = HistoryAccess(executor, history_file=history_file, history=history)
         self._card_batches = CardBatches(executor)
@@ -364,8 +366,24 @@ class DeskService:
 
         await self._in_worker(request)
 
-    def set_training_scenario(self, name: str) -> None:
-        self.ensure_training().set_scenario(name)
+    async def set_training_scenario(self, name: str) -> None:
+        """Training: switch the simulated fault. A running training cluster switches in
+        memory at once (so a fetch started after the choice sees it); the first use starts
+        the cluster, in a worker. Choices made quickly one after another all end on the
+        last: a worker applies the newest wish, under a lock, whenever it runs."""
+        self._scenario_wanted = name
+        with self._lock:
+            running = self.training
+        if running is not None:
+            with self._scenario_lock:
+                running.set_scenario(name)
+            return
+
+        def apply() -> None:
+            with self._scenario_lock:
+                self.ensure_training().set_scenario(self._scenario_wanted)
+
+        await self._in_worker(apply)
 
     # --- card numbers --------------------------------------------------------------------
 

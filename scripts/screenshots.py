@@ -113,7 +113,7 @@ def main() -> int:
         await shot("error-with-details")
         window.new_customer()
         window.training_controls.set_scenario("no_response")  # a call that hangs
-        service.set_training_scenario("no_response")
+        await service.set_training_scenario("no_response")
         form.set_identifier("mobile", DEMO_MOBILE)
         form.fetch_button.click()
         clock.advance(4.3)
@@ -122,7 +122,7 @@ def main() -> int:
         window.otp_flow.cancel()
         await asyncio.sleep(0.1)  # the cancelled task finishes on the loop, not in a grab
         window.training_controls.set_scenario("normal")
-        service.set_training_scenario("normal")
+        await service.set_training_scenario("normal")
         window.close()
 
         kiosk = MainWindow(service, clock=clock, kiosk=True)  # full screen, locked down

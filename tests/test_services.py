@@ -283,6 +283,28 @@ def test_close_stops_the_training_cluster_for_good(desk):
         desk.service.ensure_training()
 
 
+def test_the_first_scenario_starts_training_in_a_worker_and_the_last_choice_wins(desk):
+    """Starting the training cluster blocks (a server, the history's numbers): never on
+    the caller's thread. Quick choices all end on the newest one, whatever order the
+    workers run in."""
+    assert desk.service.training is None
+
+    async def choose() -> None:
+        with forbid_blocking_on():  # nothing here may read SQLite on this thread
+            await asyncio.gather(
+                desk.service.set_training_scenario("outage"),
+                desk.service.set_training_scenario("rate_limit"),
+                desk.service.set_training_scenario("slow_network"),
+            )
+            assert violations() == []
+        assert desk.service.training is not None
+        assert desk.service.training.scenario == "slow_network"
+        await desk.service.set_training_scenario("normal")  # running: switched at once
+        assert desk.service.training.scenario == "normal"
+
+    desk.run(choose())
+
+
 def test_training_is_the_default_cluster(desk):
     assert desk.service.cluster == TRAINING
     assert desk.run(desk.service.signed_in_as(TRAINING)) == "training.till"

@@ -267,8 +267,12 @@ class MainWindow(QMainWindow):
         self.otpRequestSimulated.emit()
 
     def choose_scenario(self, name: str) -> None:
-        self.service.set_training_scenario(name)
-        self.status.show_info(chosen_sentence(name))
+        """Each choice is its own task (no key): the service applies the newest one."""
+        self._run(
+            self.service.set_training_scenario(name),
+            key=None,
+            on_result=lambda _: self.status.show_info(chosen_sentence(name)),
+        )
 
     # --- card numbers --------------------------------------------------------------------
 
@@ -293,13 +297,14 @@ class MainWindow(QMainWindow):
         self,
         coro: Coroutine[Any, Any, T],
         *,
-        key: str,
+        key: str | None,
         on_result: Callable[[T], None] | None = None,
         on_error: Callable[[BaseException], None] | None = None,
         on_done: Callable[[], None] | None = None,
     ) -> asyncio.Task[T] | None:
-        """Start ``coro`` under ``key`` (``None`` if that key is busy); errors go to the
-        status line. Callbacks are skipped once the window closed: its widgets may be gone."""
+        """Start ``coro`` under ``key`` (returns ``None`` if that key is busy; a ``None``
+        key is never busy); errors go to the status line. Callbacks are skipped once the
+        window closed: its widgets may be gone."""
 
         def alive(callback: Callable[..., None] | None) -> Callable[..., None] | None:
             if callback is None:

@@ -76,8 +76,8 @@ def test_training_scenarios_show_their_sentence(qtbot, desk, scenario, action, e
     d.sim.customer_requests_otp("mobile", DEMO_MOBILE)
     if scenario in PICKER_SCENARIOS:
         choose_scenario(qtbot, d, scenario)
-        assert d.sim.scenario == scenario
-        assert d.text("statusMessage").startswith("Training: ")
+        qtbot.waitUntil(lambda: d.text("statusMessage").startswith("Training: "), timeout=3000)
+        assert d.sim.scenario == scenario  # switched before the window says so
     else:
         d.sim.set_scenario(scenario)
     if action == "fetch":

@@ -122,7 +122,8 @@ def test_editing_the_account_id_hides_the_code(qtbot, desk):
 def test_a_fetch_that_starts_hides_the_previous_code_and_a_failure_keeps_it_hidden(qtbot, desk):
     d = desk(slow_seconds=1.0)
     _fetch_ashas_code(qtbot, d)
-    d.window.service.set_training_scenario("outage")
+    d.window.choose_scenario("outage")
+    qtbot.waitUntil(lambda: d.service.training.scenario == "outage", timeout=3000)
     qtbot.keyClick(d.child("identifierValue"), Qt.Key.Key_Return)
     _assert_code_gone(d)  # before the answer
     assert d.child("cancelFetchButton").isVisible()

@@ -17,13 +17,15 @@ from PySide6.QtWidgets import QComboBox, QSpinBox
 from tests.ui.window_harness import DEMO_MOBILE, DEMO_MOBILE_TYPED, click, fake_clock
 
 
-def _choose_scenario(d, text: str) -> None:
-    """As a trainer does: pick the scenario by its name in the training row."""
+def _choose_scenario(qtbot, d, text: str) -> None:
+    """As a trainer does: pick the scenario by its name in the training row, then wait
+    for the window to say it was switched (the switch is a task of the window's)."""
     box = d.window.findChild(QComboBox, "scenarioSelector")
     index = box.findText(text)
     assert index >= 0, text
     box.setCurrentIndex(index)
     box.activated.emit(index)
+    qtbot.waitUntil(lambda: d.text("statusMessage").startswith("Training: "), timeout=3000)
 
 
 def _type_and_enter(qtbot, d) -> None:
@@ -36,7 +38,7 @@ def _type_and_enter(qtbot, d) -> None:
 def test_a_hung_call_shows_the_time_waited_and_cancel_keeps_what_was_typed(qtbot, desk):
     clock = fake_clock()
     d = desk(clock=clock)
-    _choose_scenario(d, "No answer (call hangs)")
+    _choose_scenario(qtbot, d, "No answer (call hangs)")
     assert d.sim.scenario == "no_response"
     _type_and_enter(qtbot, d)
     cancel = d.child("cancelFetchButton")
@@ -53,7 +55,7 @@ def test_a_hung_call_shows_the_time_waited_and_cancel_keeps_what_was_typed(qtbot
 
 def test_esc_stops_the_wait_first_and_clears_the_form_only_when_pressed_again(qtbot, desk):
     d = desk()
-    _choose_scenario(d, "No answer (call hangs)")
+    _choose_scenario(qtbot, d, "No answer (call hangs)")
     _type_and_enter(qtbot, d)
     assert d.child("cancelFetchButton").isVisible()
     qtbot.keyClick(d.child("identifierValue"), Qt.Key.Key_Escape)
@@ -67,7 +69,7 @@ def test_esc_stops_the_wait_first_and_clears_the_form_only_when_pressed_again(qt
 def test_the_answer_of_a_cancelled_call_is_dropped(qtbot, desk):
     d = desk(slow_seconds=0.8)
     d.sim.customer_requests_otp("mobile", DEMO_MOBILE)
-    _choose_scenario(d, "Slow network")
+    _choose_scenario(qtbot, d, "Slow network")
     shown = []
     d.window.otpShown.connect(shown.append)
     _type_and_enter(qtbot, d)
@@ -83,7 +85,7 @@ def test_the_answer_of_a_cancelled_call_is_dropped(qtbot, desk):
 def test_a_new_fetch_right_after_cancel_is_not_undone_by_the_old_one(qtbot, desk):
     d = desk(slow_seconds=0.5)
     code = d.sim.customer_requests_otp("mobile", DEMO_MOBILE)
-    _choose_scenario(d, "Slow network")
+    _choose_scenario(qtbot, d, "Slow network")
     _type_and_enter(qtbot, d)
     click(qtbot, d.child("cancelFetchButton"))
     with qtbot.waitSignal(d.window.otpShown, timeout=5000) as shown:
@@ -95,7 +97,7 @@ def test_a_new_fetch_right_after_cancel_is_not_undone_by_the_old_one(qtbot, desk
 
 def test_esc_during_a_card_batch_never_wipes_its_status(qtbot, desk):
     d = desk(slow_seconds=0.2)
-    _choose_scenario(d, "Slow network")
+    _choose_scenario(qtbot, d, "Slow network")
     d.window.findChild(QSpinBox, "cardCount").setValue(4)
     click(qtbot, d.child("generateCardButton"))
     assert d.window.status.kind == "busy"
@@ -114,7 +116,7 @@ def test_with_no_response_staff_get_the_deadline_sentence_within_the_deadline_an
     qtbot, desk
 ):
     d = desk(configure=lambda settings: setattr(settings, "request_deadline", 3.0))
-    _choose_scenario(d, "No answer (call hangs)")
+    _choose_scenario(qtbot, d, "No answer (call hangs)")
     started = time.monotonic()
     _type_and_enter(qtbot, d)
     with qtbot.waitSignal(d.window.operationFailed, timeout=10000) as failed:
