@@ -2,8 +2,10 @@
 
 :class:`~capdesk.services.DeskService` is the window's only door to the stores; this is
 the part of it behind which the history file lives, kept apart because it is a job
-of its own with its own life: the file is opened in a worker as the window is built
-(with the training numbers already issued, read there too, so that starting the
+of its own with its own life: the file is opened in a worker when first needed (the
+window's first read of it starts once its event loop runs: opened while the window
+is being built, the worker would compete with it for the GIL and slow the first
+paint), with the training numbers already issued, read there too, so that starting the
 training cluster never reads SQLite on the caller's thread), read and exported in
 workers, judged unusable when it cannot be opened or read (card numbers are then
 refused before any call, since none could be saved first), and closed off the GUI
@@ -41,8 +43,8 @@ class HistoryAccess:
     def __init__(
         self, executor: Executor, *, history_file: Path | None, history: CardHistory | None
     ) -> None:
-        """``history_file``: opened in a worker of ``executor`` at once and closed by
-        :meth:`close`; one that cannot be opened becomes ``problem``. ``history``: one
+        """``history_file``: opened in a worker of ``executor`` when first needed and
+        closed by :meth:`close`; one that cannot be opened becomes ``problem``. ``history``: one
         already open that the caller owns and closes. Neither: no card numbers at all."""
         self._executor = executor
         self.history = history
@@ -60,9 +62,16 @@ class HistoryAccess:
         self._lock = threading.Lock()
         self._closed = False
         self._opening: ConcurrentFuture[None] | None = None
-        if history is None and history_file is not None:
-            self._opening = executor.submit(self._open, Path(history_file))
-        self._owned = self._opening is not None
+        self._path = Path(history_file) if history is None and history_file else None
+        self._owned = self._path is not None
+
+    def _start_opening(self) -> ConcurrentFuture[None] | None:
+        """The worker opening the history file, started by the first caller that needs
+        it (None: a history given by the caller, or none at all)."""
+        with self._lock:
+            if self._opening is None and self._path is not None and not self._closed:
+                self._opening = self._executor.submit(self._open, self._path)
+            return self._opening
 
     def _open(self, path: Path) -> None:
         """Open the window's history and read its training numbers. Runs in a worker; a
@@ -87,7 +96,7 @@ class HistoryAccess:
 
     async def _opened(self) -> None:
         """Wait until the history file is open, or failed to (``problem``)."""
-        opening = self._opening
+        opening = self._start_opening()
         if opening is not None and not opening.done():
             await asyncio.wrap_future(opening)
 
@@ -96,7 +105,7 @@ class HistoryAccess:
         May wait for the file to open, but never reads SQLite on the caller's thread
         when this opened it. An unreadable history only loses that guarantee (the run
         still starts at a random point): training must go on working without it."""
-        opening = self._opening
+        opening = self._start_opening()
         if opening is not None:
             try:
                 opening.result(timeout=HISTORY_OPEN_WAIT_S)  # done long before, normally

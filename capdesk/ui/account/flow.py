@@ -12,7 +12,7 @@ code belongs to one customer on one cluster.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QWidget
@@ -21,9 +21,11 @@ from capdesk.api.auth import Credentials
 from capdesk.api.clusters import Cluster
 from capdesk.services import DeskService, SignInStatus
 from capdesk.ui.account.cluster_selector import ClusterSelector
-from capdesk.ui.account.sign_in_dialog import SignInDialog
 from capdesk.ui.common.status_panel import StatusPanel
 from capdesk.ui.common.tasks import TaskKeeper
+
+if TYPE_CHECKING:  # opened only when asked for: the first screen does not need it
+    from capdesk.ui.account.sign_in_dialog import SignInDialog
 
 # The task that reads who is signed in (tests wait for it to know the window is ready).
 SIGN_IN_STATUS = "sign-in-status"
@@ -99,6 +101,8 @@ class AccountFlow(QObject):
         if cluster.training:
             self._status.show_info("The training cluster signs in by itself with its demo till.")
             return None
+        from capdesk.ui.account.sign_in_dialog import SignInDialog
+
         dialog = SignInDialog(
             cluster.label,
             lambda credentials: self._service.test_credentials(cluster, credentials),

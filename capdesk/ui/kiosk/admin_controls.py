@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -30,9 +31,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.settings import Settings
-from capdesk.ui.account.admin_pin_dialog import AdminPinDialog, CheckPin, PinAttempts
 from capdesk.ui.kiosk.idle_watcher import IdleWatcher
 from capdesk.ui.kiosk.lockdown import POLICY_UNREADABLE_SENTENCE
+
+if TYPE_CHECKING:  # the PIN pad is built only when asked for: the first screen needs none
+    from capdesk.ui.account.admin_pin_dialog import AdminPinDialog, CheckPin, PinAttempts
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +74,8 @@ class AdminControls(QWidget):
         self._check_pin = check_pin
         self.kiosk = kiosk
         self.unlocked = not kiosk
-        self._attempts = PinAttempts(clock)  # one per window: reopening doesn't reset tries
+        self._clock = clock
+        self._attempts: PinAttempts | None = None  # one per window: reopening keeps the tries
 
         self.settings_button = QPushButton("Settings…")
         self.settings_button.setObjectName("settingsButton")
@@ -146,6 +150,10 @@ class AdminControls(QWidget):
 
     def ask_pin(self, then: Callable[[], None]) -> AdminPinDialog:
         """Open the PIN dialog (non-blocking); ``then()`` runs only after the right PIN."""
+        from capdesk.ui.account.admin_pin_dialog import AdminPinDialog, PinAttempts
+
+        if self._attempts is None:
+            self._attempts = PinAttempts(self._clock)
         dialog = AdminPinDialog(
             self._check_pin,
             has_pin=bool(self._settings.policy.admin_pin_hash),
