@@ -5,10 +5,12 @@ clears. Keys go to whichever widget has focus, as they would for a person.
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
+from capdesk.ui.main_window import TAB_ORDER
 from tests.ui.window_harness import (
     DEMO_MOBILE,
     DEMO_MOBILE_TYPED,
@@ -224,6 +226,91 @@ def test_enter_in_the_account_field_fetches_too(qtbot, desk):
     press(qtbot, Qt.Key.Key_A, ALT)  # the Account id row appeared for WECHAT
     assert focused() is d.child("accountId")
     qtbot.keyClicks(focused(), "WECHAT-DEMO1")
+    with qtbot.waitSignal(d.window.otpShown, timeout=5000) as shown:
+        press(qtbot, Qt.Key.Key_Return)
+    assert shown.args[0].code == code
+
+
+def _visible_tab_order(d) -> list[QWidget]:
+    """TAB_ORDER's controls a person can reach right now (visible and enabled)."""
+    widgets = [d.window.findChild(QWidget, name) for name in TAB_ORDER]
+    return [w for w in widgets if w is not None and w.isVisible() and w.isEnabled()]
+
+
+def _walk(qtbot, steps: int, modifier=Qt.KeyboardModifier.NoModifier) -> list[str]:
+    """Where focus is after each of ``steps`` real Tab (or Shift+Tab) presses."""
+    names = []
+    for _ in range(steps):
+        press(qtbot, Qt.Key.Key_Tab, modifier)
+        names.append(focused().objectName())
+    return names
+
+
+def test_tab_and_shift_tab_go_round_the_whole_window_once_each_with_history_rows(qtbot, desk):
+    d = desk()
+    d.child("cardCount").setValue(3)  # several rows of six cells: room to get trapped in
+    with qtbot.waitSignal(d.window.cardBatchFinished, timeout=5000):
+        click(qtbot, d.child("generateCardButton"))
+    qtbot.waitUntil(lambda: d.child("generateCardButton").isEnabled(), timeout=3000)
+    stops = _visible_tab_order(d)
+    names = [w.objectName() for w in stops]
+    assert "cardHistory" in names and d.window.card_panel.history.model.rowCount() == 3
+    assert len(names) > 10
+
+    stops[0].setFocus(Qt.FocusReason.TabFocusReason)
+    assert focused() is stops[0]
+    assert _walk(qtbot, len(names)) == names[1:] + names[:1]  # once each, then round again
+
+    # Back from the first control: the last one, and so on back to the first.
+    backwards = _walk(qtbot, len(names), Qt.KeyboardModifier.ShiftModifier)
+    assert backwards == list(reversed(names))
+
+
+def test_arrow_keys_move_inside_the_history_table(qtbot, desk):
+    d = desk()
+    d.child("cardCount").setValue(3)
+    with qtbot.waitSignal(d.window.cardBatchFinished, timeout=5000):
+        click(qtbot, d.child("generateCardButton"))
+    table = d.child("cardHistory")
+    table.setFocus(Qt.FocusReason.TabFocusReason)
+    table.setCurrentIndex(table.model().index(0, 0))
+    press(qtbot, Qt.Key.Key_Down)
+    assert table.currentIndex().row() == 1
+    press(qtbot, Qt.Key.Key_Down)
+    assert table.currentIndex().row() == 2
+    press(qtbot, Qt.Key.Key_Up)
+    assert table.currentIndex().row() == 1
+    assert focused() is table
+
+
+@pytest.mark.parametrize(
+    "field",
+    [
+        "identifierName",
+        "identifierValue",
+        "sourceSelector",
+        "accountId",
+        "scopeSelector",
+        "otpThreshold",
+    ],
+)
+def test_enter_in_any_field_of_the_look_up_form_fetches(qtbot, desk, field):
+    d = desk()
+    code = d.sim.customer_requests_otp("mobile", DEMO_MOBILE)
+    qtbot.keyClicks(focused(), DEMO_MOBILE_TYPED)
+    click(qtbot, d.child("advancedToggle"))  # the threshold field is under Advanced
+    if field == "accountId":  # a WeChat id: the WeChat source, which needs an account id
+        d.window.identifier_form.set_identifier("wechat", "oWX1-liwei-demo")
+        code = d.sim.customer_requests_otp(
+            "wechat", "oWX1-liwei-demo", source="WECHAT", account_id="WECHAT-DEMO1"
+        )
+    target = d.child(field)
+    assert target.isVisible()
+    target.setFocus(Qt.FocusReason.TabFocusReason)
+    if field == "accountId":
+        target.clear()
+        qtbot.keyClicks(target, "WECHAT-DEMO1")
+    assert focused() is target
     with qtbot.waitSignal(d.window.otpShown, timeout=5000) as shown:
         press(qtbot, Qt.Key.Key_Return)
     assert shown.args[0].code == code

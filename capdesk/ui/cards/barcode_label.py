@@ -10,8 +10,9 @@ comes out right on a label printer and still usable on an office printer.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMarginsF, QRect, QSizeF, Qt
+from PySide6.QtCore import QCoreApplication, QMarginsF, QRect, QSizeF, Qt
 from PySide6.QtGui import (
+    QAction,
     QColor,
     QFont,
     QFontMetrics,
@@ -22,7 +23,7 @@ from PySide6.QtGui import (
     QPainter,
 )
 from PySide6.QtPrintSupport import QPrinter, QPrintPreviewDialog
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialogButtonBox, QPushButton, QToolBar, QWidget
 
 from capdesk.ui.cards.barcode import QUIET_ZONE_MODULES, Code128, encode
 
@@ -139,6 +140,10 @@ class LabelPrintPreview(QPrintPreviewDialog):
     The printer is kept as ``label_printer``: Qt does not own a printer passed to the
     dialog, so Python must keep it alive, and the name leaves Qt's own ``printer()``
     method visible instead of hiding it behind an attribute.
+
+    Below the preview sit labelled **Print** and **Close** buttons: on a 1024 px screen
+    Qt's toolbar hides its Print action behind "»", where staff do not find it. Print
+    triggers that very action, so both print the same way (Qt's print dialog first).
     """
 
     def __init__(self, label: BarcodeLabel, parent: QWidget | None = None) -> None:
@@ -158,6 +163,35 @@ class LabelPrintPreview(QPrintPreviewDialog):
         self.label = label
         self.setWindowTitle("Print card label")
         self.paintRequested.connect(self.label.print_to)
+        self._add_buttons()
+
+    def _add_buttons(self) -> None:
+        self.print_button = QPushButton("&Print")
+        self.print_button.setObjectName("printLabelPrintButton")
+        self.print_button.setToolTip("Print this label (opens the print dialog).")
+        self.print_button.setDefault(True)
+        self.close_button = QPushButton("&Close")
+        self.close_button.setObjectName("printLabelCloseButton")
+        buttons = QDialogButtonBox()
+        buttons.setContentsMargins(9, 6, 9, 9)  # the dialog's own layout has none
+        buttons.addButton(self.print_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton(self.close_button, QDialogButtonBox.ButtonRole.RejectRole)
+        self.print_button.clicked.connect(self.print_action().trigger)
+        self.close_button.clicked.connect(self.reject)
+        layout = self.layout()
+        assert layout is not None  # QPrintPreviewDialog lays out its toolbar and preview
+        layout.addWidget(buttons)
+
+    def print_action(self) -> QAction:
+        """Qt's own Print action in the preview's toolbar (unnamed: found by its text,
+        translated as Qt translates it)."""
+        text = QCoreApplication.translate("QPrintPreviewDialog", "Print")
+        toolbar = self.findChild(QToolBar)
+        assert toolbar is not None
+        for action in toolbar.actions():
+            if action.text() == text:
+                return action
+        raise LookupError("the print preview has no Print action")
 
 
 def print_preview(

@@ -15,8 +15,8 @@ window appears without waiting for it.
 from __future__ import annotations
 
 import shiboken6
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QKeySequence, QPaintEvent, QShortcut
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence, QPaintEvent, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -122,7 +122,6 @@ class IdentifierForm(QWidget):
         self._value.setMinimumWidth(260)
         self._value.textEdited.connect(self._on_text_edited)
         self._value.editingFinished.connect(self._on_editing_finished)
-        self._value.returnPressed.connect(self.request_fetch)
         self._hint = QLabel()
         self._hint.setObjectName("identifierHint")
         self._hint.setAccessibleIdentifier("identifierHint")
@@ -145,7 +144,6 @@ class IdentifierForm(QWidget):
 
         self._account_row = AccountIdField()
         self._account = self._account_row.line_edit
-        self._account.returnPressed.connect(self.request_fetch)
         self._account_row.edited.connect(self.lookupChanged)
 
         self._scope = QComboBox()
@@ -222,6 +220,9 @@ class IdentifierForm(QWidget):
             self._new,
         ]
         set_tab_order(order)
+        for field in (self._name, self._value, self._source, self._account, self._scope):
+            field.installEventFilter(self)  # Enter fetches (eventFilter)
+        self._threshold.installEventFilter(self)
 
         self._escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         self._escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -232,6 +233,20 @@ class IdentifierForm(QWidget):
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         self._value.setFocus(event.reason())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Enter in any field fetches. Filtered here, on each field, because the fields
+        do not agree: combo boxes and the spin box pass Enter on to the form, but the
+        editable source box keeps it when its inline completion "accepts" the text; and
+        a plain QWidget has no default button to take Enter as a dialog does. A combo's
+        open list is its own popup: Enter there still picks the item."""
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+            if enter and plain == Qt.KeyboardModifier.NoModifier:
+                self.request_fetch()
+                return True
+        return super().eventFilter(watched, event)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)

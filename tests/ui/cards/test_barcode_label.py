@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer
 from PySide6.QtGui import QColor, QImage, QPageSize
-from PySide6.QtPrintSupport import QPrinter
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from capdesk.ui.cards.barcode import QUIET_ZONE_MODULES
 from capdesk.ui.cards.barcode_label import (
@@ -106,3 +108,33 @@ def test_qt_printer_method_is_not_hidden(qtbot):
     assert callable(dialog.printer)
     assert dialog.printer() is dialog.label_printer
     assert dialog.printer().docName() == "Card CARD1001"
+
+
+def test_a_labelled_print_button_is_visible_at_1024_by_768_and_prints(qtbot, tmp_path):
+    """Qt's toolbar hides its Print action behind "»" at 1024 px: the button row keeps it."""
+    dialog = print_preview("6012345678901234")
+    qtbot.addWidget(dialog)
+    dialog.resize(1024, 768)
+    qtbot.waitExposed(dialog)
+    button = dialog.findChild(QPushButton, "printLabelPrintButton")
+    assert button is not None and button.isVisible() and button.isEnabled()
+    assert button.text() == "&Print"
+    inside = QRect(button.mapTo(dialog, QPoint(0, 0)), button.size())
+    assert dialog.rect().contains(inside)
+    close = dialog.findChild(QPushButton, "printLabelCloseButton")
+    assert close is not None and close.isVisible() and close.text() == "&Close"
+
+    pdf = tmp_path / "label.pdf"
+    dialog.label_printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    dialog.label_printer.setOutputFileName(str(pdf))
+
+    def accept_print_dialog() -> None:  # Qt's print dialog runs modally: say Print in it
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, QPrintDialog):
+            modal.accept()
+        else:
+            QTimer.singleShot(50, accept_print_dialog)
+
+    QTimer.singleShot(50, accept_print_dialog)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert pdf.exists() and pdf.read_bytes().startswith(b"%PDF")
