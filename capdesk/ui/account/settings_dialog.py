@@ -49,6 +49,7 @@ from capdesk.ui.account.settings_fields import (
 from capdesk.ui.common.padlock import padlock
 from capdesk.ui.common.plain_text import plain_label, plain_tooltip
 from capdesk.ui.common.tab_order import set_tab_order
+from capdesk.ui.common.tones import tone
 from capdesk.ui.otp.country_box import CountryBox
 
 __all__ = ["EDITABLE", "LOCKED_TOOLTIP", "SettingsDialog"]
@@ -338,7 +339,8 @@ class SettingsDialog(QDialog):
         return None
 
     def _show(self, sentence: str, *, problem: bool = False) -> None:
-        self.message.setStyleSheet("color: #a31515;" if problem else "")
+        colour = tone("error", self.message.palette())
+        self.message.setStyleSheet(f"color: {colour};" if problem else "")
         self.message.setText(sentence)
 
     # --- actions -----------------------------------------------------------------------

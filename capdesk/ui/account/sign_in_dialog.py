@@ -34,6 +34,7 @@ from capdesk.api.errors import AuthenticationFailed, CapdeskError
 from capdesk.ui.common.plain_text import plain_label, plain_tooltip
 from capdesk.ui.common.tab_order import set_tab_order
 from capdesk.ui.common.tasks import TaskKeeper
+from capdesk.ui.common.tones import tone
 
 TestConnection = Callable[[Credentials], Awaitable[str]]
 
@@ -291,8 +292,11 @@ class SignInDialog(QDialog):
 
     def _show(self, sentence: str, *, ok: bool | None = None) -> None:
         """The outcome in words; colour only repeats what the words already say."""
-        colour = {True: "#1e6b1e", False: "#a31515"}.get(ok) if ok is not None else None
-        self.result_label.setStyleSheet(f"color: {colour};" if colour else "")
+        if ok is None:
+            self.result_label.setStyleSheet("")
+        else:
+            colour = tone("success" if ok else "error", self.result_label.palette())
+            self.result_label.setStyleSheet(f"color: {colour};")
         self.result_label.setText(sentence)
 
     def _test_done(self) -> None:

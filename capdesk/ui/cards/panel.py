@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QKeySequence, QPalette, QShortcut
+from PySide6.QtGui import QColor, QFont, QFontDatabase, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from capdesk.ui.cards.history_table import CardHistoryView
 from capdesk.ui.common.plain_text import plain_label
 from capdesk.ui.common.tab_order import set_tab_order
+from capdesk.ui.common.tones import tone
 
 if TYPE_CHECKING:
     from capdesk.store.history import HistoryEntry
@@ -220,9 +221,7 @@ class CardPanel(QWidget):
         font.setPointSizeF(self._number_font.pointSizeF() * 0.75)
         self.number_label.setFont(font)
         palette = self.number_label.palette()
-        palette.setColor(
-            QPalette.ColorRole.WindowText, palette.color(QPalette.ColorRole.PlaceholderText)
-        )
+        palette.setColor(QPalette.ColorRole.WindowText, QColor(tone("hint", palette)))
         self.number_label.setPalette(palette)
         self.number_label.setText(_NO_NUMBER)
 

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from capdesk.clock import SYSTEM_CLOCK, Clock
 from capdesk.settings import Settings
+from capdesk.ui.common.tones import tone
 from capdesk.ui.kiosk.idle_watcher import IdleWatcher
 from capdesk.ui.kiosk.lockdown import POLICY_UNREADABLE_SENTENCE
 
@@ -91,7 +92,9 @@ class AdminControls(QWidget):
         self.policy_notice.setObjectName("policyUnreadable")
         self.policy_notice.setTextFormat(Qt.TextFormat.PlainText)
         self.policy_notice.setWordWrap(True)
-        self.policy_notice.setStyleSheet("color: #a31515; font-weight: bold;")
+        self.policy_notice.setStyleSheet(
+            f"color: {tone('error', self.policy_notice.palette())}; font-weight: bold;"
+        )
         self.policy_notice.setVisible(settings.policy.unreadable)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from capdesk.ui.otp.identifier_hints import ERROR_STYLE
+from capdesk.ui.otp.identifier_hints import error_style
 
 
 class AccountIdField(QWidget):
@@ -33,7 +33,7 @@ class AccountIdField(QWidget):
         self._hint.setObjectName("accountIdHint")
         self._hint.setTextFormat(Qt.TextFormat.PlainText)
         self._hint.setWordWrap(True)
-        self._hint.setStyleSheet(ERROR_STYLE)
+        self._hint.setStyleSheet(error_style(self._hint.palette()))
         self._hint.hide()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

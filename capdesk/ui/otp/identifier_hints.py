@@ -10,6 +10,7 @@ about widgets and their reactions.
 from __future__ import annotations
 
 from PySide6.QtCore import QLocale
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QLabel, QLineEdit
 
 from capdesk.api.identifiers import (
@@ -20,6 +21,7 @@ from capdesk.api.identifiers import (
     phone_library_loaded,
 )
 from capdesk.api.models import OtpLookup
+from capdesk.ui.common.tones import tone
 
 HINTS = {
     IdentifierName.MOBILE: (
@@ -36,9 +38,22 @@ PLACEHOLDERS = {
     IdentifierName.EXTERNAL_ID: "e.g. CARD1001",
     IdentifierName.WECHAT: "e.g. oWX1-…",
 }
-HINT_STYLE = "color: #555555;"
-ERROR_STYLE = "color: #b71c1c; font-weight: bold;"
-ERROR_FIELD = "QLineEdit { border: 2px solid #c62828; border-radius: 3px; padding: 2px; }"
+
+
+def error_style(palette: QPalette) -> str:
+    """A sentence that says what is wrong: bold, in the error tone of ``palette``."""
+    return f"color: {tone('error', palette)}; font-weight: bold;"
+
+
+def _hint_style(palette: QPalette) -> str:
+    return f"color: {tone('hint', palette)};"
+
+
+def _error_field(palette: QPalette) -> str:
+    return (
+        f"QLineEdit {{ border: 2px solid {tone('error', palette)}; border-radius: 3px;"
+        " padding: 2px; }"
+    )
 
 
 def hint(kind: IdentifierName, country: str) -> str:
@@ -92,9 +107,10 @@ def show_sentence(field: QLineEdit, note: QLabel, sentence: str, *, error: bool)
     as the field's description either way.
     """
     note.setText(sentence)
-    note.setStyleSheet(ERROR_STYLE if error else HINT_STYLE)
+    palette = note.palette()
+    note.setStyleSheet(error_style(palette) if error else _hint_style(palette))
     note.setProperty("error", error)
-    field.setStyleSheet(ERROR_FIELD if error else "")
+    field.setStyleSheet(_error_field(palette) if error else "")
     field.setAccessibleDescription(sentence)
 
 

@@ -48,6 +48,8 @@ _STYLE = {
     "expired": {"accent": "#9e9e9e", "text": "#b71c1c", "back": "#f5f5f5", "border": "#9e9e9e"},
     "empty": {"accent": "#9e9e9e", "text": "#555555", "back": "#ffffff", "border": "#b0bec5"},
 }
+# Text on the card: the card is light under every palette, so this is dark (see _set_state).
+_CARD_TEXT = "#1b1b1b"
 
 
 def _spoken_duration(seconds: float) -> str:
@@ -310,6 +312,10 @@ class OtpPanel(QFrame):
         self.setStyleSheet(
             f"QFrame#otpPanel {{ background: {style['back']};"
             f" border: 2px solid {style['border']}; border-radius: 6px; }}"
+            # The card is light under any palette, so its labels are dark under any
+            # palette too (a dark palette's white text vanished on it); labels with a
+            # colour of their own (the code, the countdown) keep it.
+            f" QFrame#otpPanel QLabel {{ color: {_CARD_TEXT}; }}"
         )
         self._progress.setStyleSheet(
             "QProgressBar { border: 1px solid #b0bec5; border-radius: 4px; background: #eceff1; }"
