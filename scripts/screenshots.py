@@ -31,6 +31,12 @@ def main() -> int:
     parser.add_argument(
         "--size", default="1180x760", help="window size, e.g. 1024x689 (a small screen's)"
     )
+    parser.add_argument(
+        "--palette",
+        choices=("system", "dark", "high-contrast"),
+        default="system",
+        help="the colours to take the shots under (names get a -PALETTE suffix)",
+    )
     args = parser.parse_args()
     os.environ["QT_QPA_PLATFORM"] = args.platform
     os.environ["CAPDESK_HOME"] = tempfile.mkdtemp(prefix="capdesk-shots-")
@@ -53,6 +59,12 @@ def main() -> int:
     from tests.fake_clock import FakeClock
 
     app = QApplication.instance() or QApplication(["capdesk"])
+    suffix = ""
+    if args.palette != "system":
+        from tests.ui.palettes import palette_named
+
+        app.setPalette(palette_named(args.palette))
+        suffix = f"-{args.palette}"
     paths = default_paths().ensure()
     clock = FakeClock(start=datetime.now(UTC), monotonic_start=time.monotonic())
     history = CardHistory(paths.history_file)
@@ -76,7 +88,7 @@ def main() -> int:
         # app.processEvents(): inside a task that would run other tasks' steps re-entrantly.
         for _ in range(3):
             await asyncio.sleep(0.02)
-        path = args.out / f"{name}.png"
+        path = args.out / f"{name}{suffix}.png"
         window.grab().save(str(path))
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
 
@@ -128,7 +140,7 @@ def main() -> int:
         kiosk = MainWindow(service, clock=clock, kiosk=True)  # full screen, locked down
         kiosk.show()
         await asyncio.sleep(0.3)  # it reads the history in a worker, as the window does
-        path = args.out / "kiosk.png"
+        path = args.out / f"kiosk{suffix}.png"
         kiosk.grab().save(str(path))
         print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
         kiosk.close_policy.allow_next_close()

@@ -13,9 +13,10 @@ from collections import Counter
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QImage, QPalette
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QLabel
 
+from tests.ui.palettes import PALETTES, palette_named
 from tests.ui.window_harness import DEMO_MOBILE, DEMO_MOBILE_TYPED
 
 AA_TEXT = 4.5
@@ -37,32 +38,6 @@ def _luminance(colour: QColor) -> float:
 def contrast(one: QColor, other: QColor) -> float:
     light, dark = sorted((_luminance(one), _luminance(other)), reverse=True)
     return (light + 0.05) / (dark + 0.05)
-
-
-def _palette(name: str) -> QPalette:
-    palette = QPalette()
-    if name == "light":
-        return QApplication.style().standardPalette()
-    window, text, base, button, highlight = {
-        "dark": ("#2b2b2b", "#e6e6e6", "#1e1e1e", "#3a3a3a", "#2f65ca"),
-        "high-contrast": ("#000000", "#ffffff", "#000000", "#000000", "#1aebff"),
-    }[name]
-    for role, colour in (
-        (QPalette.ColorRole.Window, window),
-        (QPalette.ColorRole.WindowText, text),
-        (QPalette.ColorRole.Base, base),
-        (QPalette.ColorRole.AlternateBase, button),
-        (QPalette.ColorRole.Text, text),
-        (QPalette.ColorRole.Button, button),
-        (QPalette.ColorRole.ButtonText, text),
-        (QPalette.ColorRole.ToolTipBase, base),
-        (QPalette.ColorRole.ToolTipText, text),
-        (QPalette.ColorRole.PlaceholderText, "#a0a0a0" if name == "dark" else "#ffff00"),
-        (QPalette.ColorRole.Highlight, highlight),
-        (QPalette.ColorRole.HighlightedText, "#000000"),
-    ):
-        palette.setColor(role, QColor(colour))
-    return palette
 
 
 def _measure(image: QImage) -> float:
@@ -102,10 +77,10 @@ def _unreadable(window) -> list[str]:
     return found
 
 
-@pytest.fixture(params=["light", "dark", "high-contrast"])
+@pytest.fixture(params=PALETTES)
 def palette_name(request, qapp):
     before = qapp.palette()
-    qapp.setPalette(_palette(request.param))
+    qapp.setPalette(palette_named(request.param))
     yield request.param
     qapp.setPalette(before)
 
