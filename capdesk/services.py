@@ -209,10 +209,6 @@ class DeskService:
             return None, error
         return (credentials.display_name if credentials else None), None
 
-    async def signed_in_as(self, cluster: Cluster) -> str | None:
-        """The till signed in to ``cluster`` ("Signed in as …"), or None."""
-        return (await self.sign_in_status(cluster))[0]
-
     # --- the card-number history ---------------------------------------------------------
 
     @property

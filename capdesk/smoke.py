@@ -121,7 +121,7 @@ async def run_smoke_test(window: MainWindow, emit: Callable[[str], None]) -> int
 async def _steps(window: MainWindow, emit: Callable[[str], None]) -> int:
     service = window.service
     try:
-        till = await service.signed_in_as(service.cluster)
+        till, _problem = await service.sign_in_status(service.cluster)
         emit(f"ok   window open on {service.cluster.label} as {till}")
         form = window.identifier_form
         form.clear()

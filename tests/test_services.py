@@ -307,7 +307,7 @@ def test_the_first_scenario_starts_training_in_a_worker_and_the_last_choice_wins
 
 def test_training_is_the_default_cluster(desk):
     assert desk.service.cluster == TRAINING
-    assert desk.run(desk.service.signed_in_as(TRAINING)) == "training.till"
+    assert desk.run(desk.service.sign_in_status(TRAINING)) == ("training.till", None)
 
 
 # --- the only door: nothing blocking on the caller's thread -------------------------------
@@ -323,7 +323,7 @@ def test_the_history_is_opened_read_exported_and_closed_in_workers(tmp_path):
             entries = desk.run(desk.service.generate_card_numbers(3, on_number=reported.append))
             assert numbers(desk.recorded()) == numbers(entries)
             assert desk.run(desk.service.export_history(tmp_path / "all.csv", None)) == 3
-            assert desk.run(desk.service.signed_in_as(TRAINING)) == "training.till"
+            assert desk.run(desk.service.sign_in_status(TRAINING)) == ("training.till", None)
         finally:
             desk.close()
         history = desk.service.history

@@ -114,16 +114,15 @@ def judge_probe(
     """None when the Basic probe's answer shows Capillary accepted the till; else the
     error to raise (refused credentials, not Capillary, or busy)."""
     codes = v2_errors(doc)
-    if _proves_nothing(status, codes):
-        error = classify(
-            status, headers, body, cluster_label=cluster_label, operation=Operation.CHECK, doc=doc
-        )
-        return error or _not_capillary(status, headers, body, doc, cluster_label)
-    if codes is None:
+    busy = _proves_nothing(status, codes)
+    if codes is None and not busy:
         return _not_capillary(status, headers, body, doc, cluster_label)
     error = classify(
         status, headers, body, cluster_label=cluster_label, operation=Operation.CHECK, doc=doc
     )
+    if busy:
+        return error or _not_capillary(status, headers, body, doc, cluster_label)
+    assert codes is not None  # not busy, so a v2 body
     if status in (401, 403):  # Capillary refusing the till, whatever codes it names
         if isinstance(error, AuthenticationFailed | NotPermitted):
             return error
